@@ -1,0 +1,99 @@
+import type {
+  AdminApiOptions,
+  ProviderHostOverrides,
+  SigningAuthModuleOptions,
+  SigningAuthObserver,
+} from '../signing-auth.options.js';
+import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
+import type { EncryptionKey } from '../crypto/keyring.js';
+
+/** The options with every default applied. Internal: the public shape is `SigningAuthModuleOptions`. */
+export interface ResolvedOptions {
+  encryptionKeys: EncryptionKey[] | string;
+  activeKeyId?: string;
+  publicUrl: string;
+  routePrefix: string;
+  adminApi: boolean;
+  hosts: ProviderHostOverrides;
+  strategies: SigningAuthStrategy[];
+  refresh: {
+    leewaySeconds: number;
+    leewayFraction: number;
+    leaseSeconds: number;
+    providerTimeoutMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    refreshTokenRenewFraction: number;
+  };
+  sweep: { enabled: boolean; cron: string; batchSize: number; concurrency: number; activeWindowSeconds: number };
+  tokenCacheSize: number;
+  admin: AdminApiOptions;
+  observer?: SigningAuthObserver;
+  metrics: boolean;
+  clock: () => Date;
+}
+
+/** Injection token of {@link ResolvedOptions}. @internal */
+export const RESOLVED_OPTIONS = Symbol('SIGNING_AUTH_RESOLVED_OPTIONS');
+
+export function resolveOptions(
+  options: SigningAuthModuleOptions,
+  extras: { routePrefix: string; adminApi: boolean },
+): ResolvedOptions {
+  const refresh = {
+    leewaySeconds: 300,
+    leewayFraction: 0.1,
+    leaseSeconds: 30,
+    providerTimeoutMs: 10_000,
+    backoffBaseMs: 30_000,
+    backoffMaxMs: 3_600_000,
+    refreshTokenRenewFraction: 1 / 3,
+    ...stripUndefined(options.refresh ?? {}),
+  };
+  if (refresh.providerTimeoutMs >= refresh.leaseSeconds * 1000) {
+    throw new Error(
+      `signing-auth: refresh.providerTimeoutMs (${refresh.providerTimeoutMs}) must be shorter than ` +
+        `refresh.leaseSeconds (${refresh.leaseSeconds} s), or a slow provider call could outlive its lease.`,
+    );
+  }
+  if (!(refresh.leewayFraction > 0 && refresh.leewayFraction < 1)) {
+    throw new Error('signing-auth: refresh.leewayFraction must be between 0 and 1 (exclusive).');
+  }
+  if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
+    throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
+  }
+  const admin = options.admin ?? {};
+  if (extras.adminApi && !admin.guard && !(admin.tokens && admin.tokens.filter(Boolean).length > 0)) {
+    throw new Error(
+      'signing-auth: the admin API is on (adminApi: true) but nothing guards it. Pass admin.tokens ' +
+        '(bearer tokens) or admin.guard (your own CanActivate class) to SigningAuthModule.forRoot().',
+    );
+  }
+  return {
+    encryptionKeys: options.encryptionKeys,
+    activeKeyId: options.activeKeyId,
+    publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    routePrefix: extras.routePrefix.replace(/^\/+|\/+$/g, ''),
+    adminApi: extras.adminApi,
+    hosts: options.hosts ?? {},
+    strategies: options.strategies ?? [],
+    refresh,
+    sweep: {
+      enabled: true,
+      cron: '0 * * * * *',
+      batchSize: 50,
+      concurrency: 5,
+      activeWindowSeconds: 86_400,
+      ...stripUndefined(options.sweep ?? {}),
+    },
+    tokenCacheSize: options.tokenCacheSize ?? 10_000,
+    admin,
+    observer: options.observer,
+    metrics: options.metrics ?? false,
+    clock: options.clock ?? (() => new Date()),
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

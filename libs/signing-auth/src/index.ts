@@ -1,0 +1,10 @@
+// The whole public API of signing-auth. Entities, repositories and internal helpers stay unexported.
+export * from './signing-auth.options.js';
+export type { EncryptionKey } from './crypto/keyring.js';
+export { SecretDecryptionError, InvalidEncryptionKeysError } from './crypto/crypto.errors.js';
+export * from './providers/strategy.interface.js';
+export * from './providers/provider.errors.js';
+export * from './connections/connection.errors.js';
+export type { ConnectionStatus } from './connections/connection-status.js';
+export { SIGNING_AUTH_ENTITIES } from './connections/entities.js';
+export { SIGNING_AUTH_MIGRATIONS } from './migrations/index.js';

@@ -1,0 +1,130 @@
+import type { ProviderFailure } from './provider.errors.js';
+
+/** Provider ids of the built-in strategies. A custom strategy may use any other id. @publicApi */
+export type BuiltInProviderId = 'docusign' | 'formstack-sign' | 'signicat' | 'docspring' | 'oauth2';
+
+/**
+ * What a strategy gets to work with: one connection, decrypted. Never log it.
+ * @publicApi
+ */
+export interface StrategyConnection {
+  tenantId: string;
+  provider: string;
+  /** Non-secret settings, as validated by {@link SigningAuthStrategy.validate}. */
+  config: Record<string, unknown>;
+  /** Secret settings (client secret, private key, token secret), decrypted. */
+  secrets: Record<string, string>;
+  /** The stored refresh token, if the grant has one. */
+  refreshToken?: string | null;
+  /** Provider facts recorded after connecting (DocuSign: accountId, baseUri, ...). */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * A token obtained from a provider, in the shape the store keeps.
+ * @publicApi
+ */
+export interface TokenGrant {
+  accessToken: string;
+  /** `Bearer` for OAuth providers, `Basic` for static credentials. */
+  tokenType: string;
+  /** When the access token stops working; `null` when it never expires (DocSpring). */
+  expiresAt: Date | null;
+  /**
+   * `undefined`: the provider sent none, keep the stored one (Formstack Sign, non-rotating OAuth servers).
+   * `null`: the grant has no refresh token (client credentials, JWT).
+   * A string: the provider rotated it; the old one must never be sent again.
+   */
+  refreshToken?: string | null;
+  refreshTokenExpiresAt?: Date | null;
+  /** Granted scopes when the provider reports them. */
+  scopes?: string[];
+  /** Provider facts to merge into the connection's metadata. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What {@link SigningAuthStrategy.validate} returns: the normalised connection settings. @publicApi */
+export interface ValidatedConnectionInput {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+  /** e.g. `authorization_code`, `client_credentials`, `jwt`, `api_token`. */
+  grantType: string;
+  scopes: string[];
+}
+
+/** Parameters for building the provider's authorization URL. @publicApi */
+export interface AuthorizationUrlParams {
+  redirectUri: string;
+  state: string;
+  /** PKCE S256 challenge of the verifier the library keeps server-side. */
+  codeChallenge: string;
+}
+
+/** Parameters for exchanging an authorization code. @publicApi */
+export interface CodeExchangeParams {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string;
+}
+
+/** Context the library hands to every network-facing strategy method. @publicApi */
+export interface StrategyContext {
+  /** Abort the provider call when this fires (it fires before the refresh lease runs out). */
+  signal: AbortSignal;
+  /** The library's clock, injectable in tests. */
+  now(): Date;
+}
+
+/**
+ * Everything the library needs to know about one provider. Implement it to add your own provider and pass
+ * the instance in `SigningAuthModuleOptions.strategies`.
+ *
+ * Methods that talk to the provider throw a {@link ProviderFailure} (see `provider.errors.ts`) so the
+ * library can tell `needs_reauth` from an outage.
+ * @publicApi
+ */
+export interface SigningAuthStrategy {
+  /** The provider id used in routes and in `TokenService` calls, e.g. `docusign`. */
+  readonly id: string;
+
+  /**
+   * Checks and normalises a connection's `config` and `secrets` (the admin PUT body).
+   * Throws `ConnectionValidationError` naming the field and the reason.
+   */
+  validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;
+
+  /** Whether this connection needs a user's consent through the authorization-code flow. */
+  usesAuthorizationCode(connection: StrategyConnection): boolean;
+
+  /** Builds the URL the admin's browser is sent to (authorization-code grants only). */
+  buildAuthorizationUrl?(connection: StrategyConnection, params: AuthorizationUrlParams): string;
+
+  /** Exchanges an authorization code for a grant (authorization-code grants only). */
+  exchangeCode?(
+    connection: StrategyConnection,
+    params: CodeExchangeParams,
+    context: StrategyContext,
+  ): Promise<TokenGrant>;
+
+  /**
+   * Obtains a fresh access token: with the stored refresh token, or without a user (client credentials,
+   * JWT assertion, static credentials).
+   */
+  refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
+
+  /** Runs once after a grant is first obtained (DocuSign: userinfo → accountId, baseUri). Returns metadata. */
+  afterConnect?(
+    connection: StrategyConnection,
+    grant: TokenGrant,
+    context: StrategyContext,
+  ): Promise<Record<string, unknown>>;
+
+  /** The `Authorization` header value for an outgoing API call. */
+  authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string;
+
+  /** Maps any error thrown while talking to the provider onto a failure class. */
+  classifyError?(error: unknown, connection: StrategyConnection): ProviderFailure;
+}
+
+/** The injection token under which the strategy registry lists every strategy. @publicApi */
+export const SIGNING_AUTH_STRATEGIES = Symbol('SIGNING_AUTH_STRATEGIES');

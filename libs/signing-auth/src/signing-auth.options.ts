@@ -1,0 +1,143 @@
+import type { CanActivate, LoggerService, Type } from '@nestjs/common';
+import type { EncryptionKey } from './crypto/keyring.js';
+import type { SigningAuthStrategy } from './providers/strategy.interface.js';
+
+/**
+ * Host overrides for the built-in strategies: sandboxes, proxies, regional hosts, emulators in tests.
+ * Each value is a base URL without a trailing slash.
+ * @publicApi
+ */
+export interface ProviderHostOverrides {
+  /** DocuSign account server (replaces both `https://account-d.docusign.com` and `https://account.docusign.com`). */
+  docusignOAuthUrl?: string;
+  /** Formstack Sign auth server (replaces `https://sign-auth.insuresign.io` and the legacy `https://auth.insuresign.io`). */
+  formstackAuthUrl?: string;
+  /** Signicat API host (replaces `https://api.signicat.io`, `https://api.signicat.com` and `https://api.idfy.io`). */
+  signicatUrl?: string;
+  /** DocSpring API host (replaces `https://sync.api.docspring.com` and `https://sync.api-eu.docspring.com`). */
+  docspringApiUrl?: string;
+}
+
+/**
+ * When and how tokens are refreshed.
+ * @publicApi
+ */
+export interface RefreshOptions {
+  /**
+   * Refresh an access token this long before it expires, at most.
+   * Default: `300` (5 minutes).
+   */
+  leewaySeconds?: number;
+  /**
+   * For short-lived tokens the leeway is this fraction of the token's lifetime when that is smaller than
+   * `leewaySeconds` (a 600 s Signicat token is refreshed 60 s early with the default, not 300 s).
+   * Default: `0.1`.
+   */
+  leewayFraction?: number;
+  /** How long a replica may hold a refresh lease on a connection. Default: `30` seconds. */
+  leaseSeconds?: number;
+  /** Timeout of one provider call; must be shorter than the lease. Default: `10000` ms. */
+  providerTimeoutMs?: number;
+  /** First retry delay after a transient failure; doubles each time, with jitter. Default: `30000` ms. */
+  backoffBaseMs?: number;
+  /** Longest retry delay after transient failures. Default: `3600000` ms (1 hour). */
+  backoffMaxMs?: number;
+  /**
+   * Renew a refresh token once this fraction of its lifetime has passed (DocuSign's ~30-day refresh
+   * token is renewed after 10 days with the default). Default: `1/3`.
+   */
+  refreshTokenRenewFraction?: number;
+}
+
+/**
+ * The scheduled sweep that refreshes what is due. Needs `ScheduleModule.forRoot()` in the host app.
+ * @publicApi
+ */
+export interface SweepOptions {
+  /** Turn the sweep off (e.g. in a replica that only serves requests). Default: `true`. */
+  enabled?: boolean;
+  /** Cron expression; a seconds field is allowed (`*\/5 * * * * *`). Default: `0 * * * * *` (every minute). */
+  cron?: string;
+  /** Connections claimed per batch. Default: `50`. */
+  batchSize?: number;
+  /** Provider calls in flight at once per replica. Default: `5`. */
+  concurrency?: number;
+  /**
+   * Access tokens are kept warm only for connections used within this window. Default: `86400` s (1 day).
+   */
+  activeWindowSeconds?: number;
+}
+
+/**
+ * The admin REST API's settings. Whether it is mounted at all is the synchronous `adminApi` extra.
+ * @publicApi
+ */
+export interface AdminApiOptions {
+  /** Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. */
+  tokens?: string[];
+  /** Your own guard class instead of the default token guard (e.g. one that limits an admin to some tenants). */
+  guard?: Type<CanActivate>;
+  /** Where the OAuth callback redirects after a successful connect (query: tenantId, provider, status). */
+  successRedirectUrl?: string;
+  /** Where the OAuth callback redirects after a failed connect (query: tenantId, provider, error). */
+  failureRedirectUrl?: string;
+}
+
+/** Receives lifecycle events when `@nestjs/event-emitter` is not installed (or in addition to it). @publicApi */
+export interface SigningAuthObserver {
+  onEvent(name: string, payload: Record<string, unknown>): void;
+}
+
+/**
+ * Options of `SigningAuthModule.forRoot()` / `forRootAsync()`.
+ * @publicApi
+ */
+export interface SigningAuthModuleOptions {
+  /**
+   * AES-256 keys for secrets at rest: a list, or the `id:base64key,id2:base64key2` string form.
+   * The first (or `activeKeyId`) encrypts; all of them decrypt. Required.
+   */
+  encryptionKeys: EncryptionKey[] | string;
+  /** The key that encrypts new values. Default: the first of `encryptionKeys`. */
+  activeKeyId?: string;
+  /**
+   * The app's external base URL, used to build OAuth callback URLs
+   * (`{publicUrl}/{routePrefix}/oauth/{provider}/callback`). Default: `http://localhost:3000`.
+   */
+  publicUrl?: string;
+  /** Host overrides for the built-in strategies. Default: the providers' production hosts. */
+  hosts?: ProviderHostOverrides;
+  /** Extra strategies (custom providers); one with a built-in id replaces the built-in. Default: `[]`. */
+  strategies?: SigningAuthStrategy[];
+  /** Refresh timing. */
+  refresh?: RefreshOptions;
+  /** The scheduled sweep. */
+  sweep?: SweepOptions;
+  /** Most tokens kept in the in-process cache (LRU). Default: `10000`. */
+  tokenCacheSize?: number;
+  /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
+  admin?: AdminApiOptions;
+  /** Receives every lifecycle event. Default: none. */
+  observer?: SigningAuthObserver;
+  /** Export Prometheus metrics through prom-client's default registry. Default: `false`. */
+  metrics?: boolean;
+  /** Logger for the library. Default: Nest's `Logger`. */
+  logger?: LoggerService;
+  /** Clock for tests (e.g. simulating 90 days). Default: `() => new Date()`. */
+  clock?: () => Date;
+}
+
+/**
+ * Settings that decide the module's shape; they must be known synchronously, also with `forRootAsync()`.
+ * @publicApi
+ */
+export interface SigningAuthModuleExtras {
+  /** Register the module globally. Default: `true`. */
+  isGlobal?: boolean;
+  /** Mount the admin REST API controllers. Default: `false`. */
+  adminApi?: boolean;
+  /** Route prefix of the admin API and OAuth callbacks. Default: `signing-auth`. */
+  routePrefix?: string;
+  /** Name of the TypeORM data source the library uses. Default: the default data source. */
+  dataSourceName?: string;
+}
