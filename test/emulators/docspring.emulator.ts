@@ -9,7 +9,8 @@ import type { EmulatorReply, EmulatorRequest } from './common.js';
 import { Emulator, type BaseStats, type EmulatorOptions } from './emulator.js';
 
 const TOKEN_TTL_SECONDS = { api: 3600, email: 30 * 86_400 } as const;
-const MISSING_AUTH = 'Missing Basic Auth: Please provide an API token via Basic Auth. See: https://docspring.com/docs/api-guide/authentication/';
+const MISSING_AUTH =
+  'Missing Basic Auth: Please provide an API token via Basic Auth. See: https://docspring.com/docs/api-guide/authentication/';
 
 export interface DocSpringEmulatorOptions extends EmulatorOptions {
   apiTokens?: DocSpringApiToken[];
@@ -37,7 +38,12 @@ interface DataRequestToken {
 }
 
 export class DocSpringEmulator extends Emulator<DocSpringStats> {
-  readonly stats: DocSpringStats = { requests: 0, injectedFailures: 0, authenticationRequests: 0, dataRequestTokensCreated: 0 };
+  readonly stats: DocSpringStats = {
+    requests: 0,
+    injectedFailures: 0,
+    authenticationRequests: 0,
+    dataRequestTokensCreated: 0,
+  };
   /** The `Authorization` header of the latest API request, exactly as received. */
   lastAuthorizationHeader: string | undefined;
   private readonly apiTokens = new Map<string, string>();
@@ -85,7 +91,8 @@ export class DocSpringEmulator extends Emulator<DocSpringStats> {
       return json(200, { status: 'success' });
     }
     const tokens = /^\/api\/v1\/data_requests\/([^/]+)\/tokens$/.exec(req.path);
-    if (req.method === 'POST' && tokens) return this.createToken(decodeURIComponent(tokens[1]), req.query.type);
+    if (req.method === 'POST' && tokens)
+      return this.createToken(decodeURIComponent(tokens[1]), req.query.type);
     return this.error(404, 'Not found');
   }
 
@@ -100,7 +107,8 @@ export class DocSpringEmulator extends Emulator<DocSpringStats> {
   }
 
   private createToken(dataRequestId: string, type = 'api'): EmulatorReply {
-    if (!this.dataRequests.has(dataRequestId)) return this.error(404, `Could not find data request with ID: ${dataRequestId}`);
+    if (!this.dataRequests.has(dataRequestId))
+      return this.error(404, `Could not find data request with ID: ${dataRequestId}`);
     if (type !== 'api' && type !== 'email') {
       return json(422, {
         status: 'error',
@@ -112,7 +120,10 @@ export class DocSpringEmulator extends Emulator<DocSpringStats> {
     const expiresAt = this.now() + TOKEN_TTL_SECONDS[type] * 1000;
     this.issued.set(id, { dataRequestId, secret, expiresAt });
     this.stats.dataRequestTokensCreated++;
-    const formUrl = new URL(`/data_requests/${encodeURIComponent(dataRequestId)}`, this.options.appUrl ?? this.url);
+    const formUrl = new URL(
+      `/data_requests/${encodeURIComponent(dataRequestId)}`,
+      this.options.appUrl ?? this.url,
+    );
     formUrl.searchParams.set('token_id', id);
     formUrl.searchParams.set('token_secret', secret);
     return json(201, {
@@ -130,11 +141,16 @@ export class DocSpringEmulator extends Emulator<DocSpringStats> {
   /** How the real form reports an expired token is undocumented: here 200 HTML when valid, 401 HTML otherwise. */
   private hostedForm(dataRequestId: string, q: Record<string, string>): EmulatorReply {
     const t = this.issued.get(q.token_id ?? '');
-    const ok = t !== undefined && t.dataRequestId === decodeURIComponent(dataRequestId) && this.isDataRequestTokenValid(q.token_id, q.token_secret ?? '');
+    const ok =
+      t !== undefined &&
+      t.dataRequestId === decodeURIComponent(dataRequestId) &&
+      this.isDataRequestTokenValid(q.token_id, q.token_secret ?? '');
     return {
       status: ok ? 200 : 401,
       headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: ok ? '<!doctype html><title>Data request</title><form></form>' : '<!doctype html><title>Link expired</title>',
+      body: ok
+        ? '<!doctype html><title>Data request</title><form></form>'
+        : '<!doctype html><title>Link expired</title>',
     };
   }
 
@@ -144,7 +160,9 @@ export class DocSpringEmulator extends Emulator<DocSpringStats> {
 }
 
 /** Starts a DocSpring emulator on 127.0.0.1. Remember `await emu.close()`. */
-export async function startDocSpringEmulator(options: DocSpringEmulatorOptions = {}): Promise<DocSpringEmulator> {
+export async function startDocSpringEmulator(
+  options: DocSpringEmulatorOptions = {},
+): Promise<DocSpringEmulator> {
   const emu = await new DocSpringEmulator(options).listen();
   for (const t of options.apiTokens ?? []) emu.addApiToken(t);
   for (const d of options.dataRequests ?? []) emu.addDataRequest(d);

@@ -18,7 +18,14 @@ describe('DocuSign emulator', () => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     privateKey = pair.privateKey;
     emu = await startDocuSignEmulator({
-      clients: [{ clientId: CLIENT, secret: SECRET, redirectUris: [REDIRECT], publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+      clients: [
+        {
+          clientId: CLIENT,
+          secret: SECRET,
+          redirectUris: [REDIRECT],
+          publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        },
+      ],
       users: [{ sub: USER, email: 'ada@example.test', name: 'Ada Lovelace' }],
     });
   });
@@ -26,22 +33,39 @@ describe('DocuSign emulator', () => {
   beforeEach(() => emu.reset());
 
   async function code(scope = 'signature', extra: Record<string, string> = {}): Promise<URL> {
-    return authorizeRedirect(`${emu.url}/oauth/auth`, { response_type: 'code', client_id: CLIENT, redirect_uri: REDIRECT, scope, state: 'st-1', ...extra });
+    return authorizeRedirect(`${emu.url}/oauth/auth`, {
+      response_type: 'code',
+      client_id: CLIENT,
+      redirect_uri: REDIRECT,
+      scope,
+      state: 'st-1',
+      ...extra,
+    });
   }
   async function connect(scope = 'signature'): Promise<Record<string, unknown>> {
     const cb = await code(scope);
-    const res = await postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '' }, auth);
+    const res = await postForm(
+      `${emu.url}/oauth/token`,
+      { grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '' },
+      auth,
+    );
     expect(res.status).toBe(200);
     return res.body;
   }
-  const refresh = (rt: unknown) => postForm(`${emu.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: String(rt) }, auth);
+  const refresh = (rt: unknown) =>
+    postForm(`${emu.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: String(rt) }, auth);
 
   it('runs the code grant, userinfo and the REST surface', async () => {
     const cb = await code();
     expect(`${cb.origin}${cb.pathname}`).toBe(REDIRECT);
     expect(cb.searchParams.get('state')).toBe('st-1');
     const tokens = await connect();
-    expect(tokens).toEqual({ access_token: expect.any(String), token_type: 'Bearer', refresh_token: expect.any(String), expires_in: 28_800 });
+    expect(tokens).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      refresh_token: expect.any(String),
+      expires_in: 28_800,
+    });
     const bearer = { authorization: `Bearer ${tokens.access_token}` };
     const info = await getJson(`${emu.url}/oauth/userinfo`, bearer);
     expect(info.body).toMatchObject({ sub: USER, email: 'ada@example.test', name: 'Ada Lovelace' });
@@ -61,9 +85,23 @@ describe('DocuSign emulator', () => {
   });
 
   it('validates the authorize request', async () => {
-    expect((await getJson(`${emu.url}/oauth/auth?response_type=code&client_id=nope&redirect_uri=${REDIRECT}&scope=signature`)).status).toBe(400);
-    expect((await getJson(`${emu.url}/oauth/auth?response_type=code&client_id=${CLIENT}&redirect_uri=http://evil.test/cb&scope=signature`)).status).toBe(400);
-    expect((await code('signature', { response_type: 'token' })).searchParams.get('error')).toBe('unsupported_response_type');
+    expect(
+      (
+        await getJson(
+          `${emu.url}/oauth/auth?response_type=code&client_id=nope&redirect_uri=${REDIRECT}&scope=signature`,
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await getJson(
+          `${emu.url}/oauth/auth?response_type=code&client_id=${CLIENT}&redirect_uri=http://evil.test/cb&scope=signature`,
+        )
+      ).status,
+    ).toBe(400);
+    expect((await code('signature', { response_type: 'token' })).searchParams.get('error')).toBe(
+      'unsupported_response_type',
+    );
     emu.denyAuthorizations();
     expect((await code()).searchParams.get('error')).toBe('access_denied');
     emu.denyAuthorizations(false);
@@ -71,12 +109,26 @@ describe('DocuSign emulator', () => {
 
   it('makes codes single use and expiring', async () => {
     const first = (await code()).searchParams.get('code') ?? '';
-    expect((await postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: first }, auth)).status).toBe(200);
-    const again = await postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: first }, auth);
-    expect(again).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'expired_client_token' } });
+    expect(
+      (await postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: first }, auth))
+        .status,
+    ).toBe(200);
+    const again = await postForm(
+      `${emu.url}/oauth/token`,
+      { grant_type: 'authorization_code', code: first },
+      auth,
+    );
+    expect(again).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'expired_client_token' },
+    });
     const late = (await code()).searchParams.get('code') ?? '';
     emu.advance(121_000);
-    const expired = await postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: late }, auth);
+    const expired = await postForm(
+      `${emu.url}/oauth/token`,
+      { grant_type: 'authorization_code', code: late },
+      auth,
+    );
     expect(expired.body).toEqual({ error: 'invalid_grant', error_description: 'expired_client_token' });
   });
 
@@ -85,13 +137,20 @@ describe('DocuSign emulator', () => {
     const params = { code_challenge: challenge, code_challenge_method: 'S256' };
     const exchange = async (v?: string, headers = auth) => {
       const c = (await code('signature', params)).searchParams.get('code') ?? '';
-      return postForm(`${emu.url}/oauth/token`, { grant_type: 'authorization_code', code: c, ...(v ? { code_verifier: v } : {}) }, headers);
+      return postForm(
+        `${emu.url}/oauth/token`,
+        { grant_type: 'authorization_code', code: c, ...(v ? { code_verifier: v } : {}) },
+        headers,
+      );
     };
     expect((await exchange(pkcePair().verifier)).body.error).toBe('invalid_grant');
     expect((await exchange()).body.error).toBe('invalid_grant');
     expect((await exchange(verifier)).status).toBe(200);
     const badSecret = await exchange(verifier, { authorization: basic(CLIENT, 'wrong') });
-    expect(badSecret).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'unauthorized_client' } });
+    expect(badSecret).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'unauthorized_client' },
+    });
   });
 
   it('rotates refresh tokens and revokes the whole grant on reuse', async () => {
@@ -127,20 +186,35 @@ describe('DocuSign emulator', () => {
   describe('JWT grant', () => {
     const sign = (claims: Record<string, unknown> = {}, lifetime = 3600, key: KeyObject = privateKey) => {
       const now = Math.floor(emu.now() / 1000);
-      const claims0 = { iss: CLIENT, sub: USER, aud: emu.host, iat: now, exp: now + lifetime, scope: 'signature impersonation' };
+      const claims0 = {
+        iss: CLIENT,
+        sub: USER,
+        aud: emu.host,
+        iat: now,
+        exp: now + lifetime,
+        scope: 'signature impersonation',
+      };
       return new SignJWT({ ...claims0, ...claims })
         .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
         .sign(key);
     };
     const jwtToken = async (assertion: string) =>
-      postForm(`${emu.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+      postForm(`${emu.url}/oauth/token`, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion,
+      });
 
     it('needs consent, then issues an access token without refresh token', async () => {
-      expect(await jwtToken(await sign())).toMatchObject({ status: 400, body: { error: 'consent_required' } });
+      expect(await jwtToken(await sign())).toMatchObject({
+        status: 400,
+        body: { error: 'consent_required' },
+      });
       emu.grantConsent(CLIENT, USER);
       const ok = await jwtToken(await sign());
       expect(ok.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 });
-      const info = await getJson(`${emu.url}/oauth/userinfo`, { authorization: `Bearer ${ok.body.access_token}` });
+      const info = await getJson(`${emu.url}/oauth/userinfo`, {
+        authorization: `Bearer ${ok.body.access_token}`,
+      });
       expect(info.body.sub).toBe(USER);
       emu.revokeConsent(CLIENT, USER);
     });
@@ -154,11 +228,17 @@ describe('DocuSign emulator', () => {
     it('rejects bad assertions', async () => {
       emu.grantConsent(CLIENT, USER);
       const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-      expect((await jwtToken(await sign({}, 3600, other))).body.error_description).toBe('no_valid_keys_or_signatures');
+      expect((await jwtToken(await sign({}, 3600, other))).body.error_description).toBe(
+        'no_valid_keys_or_signatures',
+      );
       expect((await jwtToken(await sign({}, 7200))).body.error).toBe('invalid_grant');
-      expect((await jwtToken(await sign({ aud: 'account-d.docusign.com' }))).body.error).toBe('invalid_grant');
+      expect((await jwtToken(await sign({ aud: 'account-d.docusign.com' }))).body.error).toBe(
+        'invalid_grant',
+      );
       expect((await jwtToken(await sign({ sub: 'nobody' }))).body.error_description).toBe('user_not_found');
-      expect((await jwtToken(await sign({ iss: 'unknown' }))).body.error_description).toBe('issuer_not_found');
+      expect((await jwtToken(await sign({ iss: 'unknown' }))).body.error_description).toBe(
+        'issuer_not_found',
+      );
       expect((await jwtToken(await sign({ scope: 'signature' }))).body.error).toBe('invalid_scope');
       const stale = await sign();
       emu.advance(3601_000);
@@ -168,14 +248,33 @@ describe('DocuSign emulator', () => {
   });
 
   it('renders is_default as a string when asked', async () => {
-    const strEmu = await startDocuSignEmulator({ isDefaultFormat: 'string', clients: [{ clientId: CLIENT, secret: SECRET, redirectUris: [REDIRECT] }] });
+    const strEmu = await startDocuSignEmulator({
+      isDefaultFormat: 'string',
+      clients: [{ clientId: CLIENT, secret: SECRET, redirectUris: [REDIRECT] }],
+    });
     try {
       strEmu.addUser({ sub: USER, accounts: [{}, {}] });
-      const cb = await authorizeRedirect(`${strEmu.url}/oauth/auth`, { response_type: 'code', client_id: CLIENT, redirect_uri: REDIRECT, scope: 'signature' });
-      const t = await postForm(`${strEmu.url}/oauth/token`, { grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '' }, auth);
-      const info = await getJson(`${strEmu.url}/oauth/userinfo`, { authorization: `Bearer ${t.body.access_token}` });
-      expect((info.body.accounts as { is_default: unknown }[]).map((a) => a.is_default)).toEqual(['true', 'false']);
-      expect((await getJson(`${strEmu.url}/oauth/userinfo`, { authorization: 'Bearer nope' })).status).toBe(401);
+      const cb = await authorizeRedirect(`${strEmu.url}/oauth/auth`, {
+        response_type: 'code',
+        client_id: CLIENT,
+        redirect_uri: REDIRECT,
+        scope: 'signature',
+      });
+      const t = await postForm(
+        `${strEmu.url}/oauth/token`,
+        { grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '' },
+        auth,
+      );
+      const info = await getJson(`${strEmu.url}/oauth/userinfo`, {
+        authorization: `Bearer ${t.body.access_token}`,
+      });
+      expect((info.body.accounts as { is_default: unknown }[]).map((a) => a.is_default)).toEqual([
+        'true',
+        'false',
+      ]);
+      expect((await getJson(`${strEmu.url}/oauth/userinfo`, { authorization: 'Bearer nope' })).status).toBe(
+        401,
+      );
     } finally {
       await strEmu.close();
     }

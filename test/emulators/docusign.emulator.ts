@@ -4,68 +4,33 @@
  * REST calls made from userinfo data come back here.
  */
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
-import { decodeJwt, jwtVerify } from 'jose';
-import { field, json, oauthError, parseBasicAuth, parseBearer, redirect, safeEqual, splitScopes, withQuery } from './common.js';
+import {
+  field,
+  json,
+  oauthError,
+  parseBasicAuth,
+  parseBearer,
+  redirect,
+  safeEqual,
+  splitScopes,
+  withQuery,
+} from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
-import { Emulator, type BaseStats, type EmulatorOptions } from './emulator.js';
+import { checkAssertion } from './docusign-jwt.js';
+import type {
+  DocuSignAccount,
+  DocuSignClient,
+  DocuSignEmulatorOptions,
+  DocuSignStats,
+  DocuSignUserInit,
+} from './docusign.types.js';
+import { Emulator } from './emulator.js';
+
+export type * from './docusign.types.js';
 import { AuthCodeStore, GrantStore, pkceProblem } from './oauth-store.js';
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const DAY = 86_400;
-
-export interface DocuSignEmulatorOptions extends EmulatorOptions {
-  /** Authorization-code access tokens. Default 28 800 (8 h). */
-  accessTokenTtlSeconds?: number;
-  /** JWT-grant access tokens. Default 3 600. */
-  jwtAccessTokenTtlSeconds?: number;
-  /** Refresh-token lifetime. Default 30 days. */
-  refreshTokenTtlSeconds?: number;
-  /** Authorization-code lifetime. Default 120 (providers.md §1.2 says 2–5 min). */
-  codeTtlSeconds?: number;
-  /** Accepted JWT `aud` values. Default: the emulator's bare `host:port`. */
-  jwtAudience?: string | string[];
-  /** Longest accepted `exp - iat`. Default 3 600. */
-  maxJwtLifetimeSeconds?: number;
-  /** How userinfo renders `is_default`. Default `boolean`; `string` gives `"true"`/`"false"` like the SDK model. */
-  isDefaultFormat?: 'boolean' | 'string';
-  /** Add `scope` to token responses. Default false (the documented examples omit it). */
-  includeScopeInTokenResponse?: boolean;
-  clients?: DocuSignClient[];
-  users?: DocuSignUserInit[];
-}
-
-export interface DocuSignClient {
-  /** The integration key. */
-  clientId: string;
-  /** Secret key; omit for a public (PKCE-only) app, which sends `client_id` in the body instead of Basic. */
-  secret?: string;
-  redirectUris?: string[];
-  /** RSA public key for the JWT grant: PEM (SPKI or PKCS#1; a private PEM also works) or a KeyObject. */
-  publicKey?: string | KeyObject;
-}
-
-export interface DocuSignAccount {
-  account_id: string;
-  is_default: boolean;
-  account_name: string;
-  base_uri: string;
-}
-
-export interface DocuSignUserInit {
-  /** User GUID (the JWT `sub`). */
-  sub: string;
-  email?: string;
-  name?: string;
-  accounts?: Partial<DocuSignAccount>[];
-}
-
-export interface DocuSignStats extends BaseStats {
-  /** Token requests that reached the token endpoint, by `grant_type` as sent (`(none)` when missing). */
-  tokenRequests: Record<string, number>;
-  reuseDetections: number;
-  userinfoRequests: number;
-  restRequests: number;
-}
 
 interface User {
   sub: string;
@@ -77,7 +42,14 @@ interface User {
 type Client = Omit<DocuSignClient, 'publicKey'> & { publicKey?: KeyObject };
 
 export class DocuSignEmulator extends Emulator<DocuSignStats> {
-  readonly stats: DocuSignStats = { requests: 0, injectedFailures: 0, tokenRequests: {}, reuseDetections: 0, userinfoRequests: 0, restRequests: 0 };
+  readonly stats: DocuSignStats = {
+    requests: 0,
+    injectedFailures: 0,
+    tokenRequests: {},
+    reuseDetections: 0,
+    userinfoRequests: 0,
+    restRequests: 0,
+  };
   private readonly clients = new Map<string, Client>();
   private readonly users = new Map<string, User>();
   private readonly consents = new Set<string>();
@@ -103,7 +75,12 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       account_name: a.account_name ?? `Account ${i + 1}`,
       base_uri: a.base_uri ?? this.url,
     }));
-    const user = { sub: init.sub, email: init.email ?? `${init.sub}@example.test`, name: init.name ?? 'Test User', accounts };
+    const user = {
+      sub: init.sub,
+      email: init.email ?? `${init.sub}@example.test`,
+      name: init.name ?? 'Test User',
+      accounts,
+    };
     this.users.set(user.sub, user);
     return user;
   }
@@ -139,7 +116,12 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
   protected override resetState(): void {
     this.codes.clear();
     this.grants.clear();
-    Object.assign(this.stats, { tokenRequests: {}, reuseDetections: 0, userinfoRequests: 0, restRequests: 0 });
+    Object.assign(this.stats, {
+      tokenRequests: {},
+      reuseDetections: 0,
+      userinfoRequests: 0,
+      restRequests: 0,
+    });
   }
 
   protected handle(req: EmulatorRequest): EmulatorReply | Promise<EmulatorReply> {
@@ -163,11 +145,14 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       redirect(withQuery(q.redirect_uri, { ...params, state: q.state }));
     if (q.response_type !== 'code') return back({ error: 'unsupported_response_type' });
     const scopes = splitScopes(q.scope);
-    if (scopes.length === 0) return back({ error: 'invalid_request', error_description: 'scope is required' });
+    if (scopes.length === 0)
+      return back({ error: 'invalid_request', error_description: 'scope is required' });
     if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
       return back({ error: 'invalid_request', error_description: 'code_challenge_method must be S256' });
     }
-    const hinted = q.login_hint ? [...this.users.values()].find((u) => u.sub === q.login_hint || u.email === q.login_hint) : undefined;
+    const hinted = q.login_hint
+      ? [...this.users.values()].find((u) => u.sub === q.login_hint || u.email === q.login_hint)
+      : undefined;
     const user = hinted ?? this.users.get(this.approvingUser ?? '') ?? this.users.values().next().value;
     if (this.denyAll || !user) return back({ error: 'access_denied' });
     // Approving `impersonation` is how individual JWT consent is given (providers.md §1.7).
@@ -188,7 +173,8 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     const key = grantType ?? '(none)';
     this.stats.tokenRequests[key] = (this.stats.tokenRequests[key] ?? 0) + 1;
     if (grantType === JWT_GRANT) return this.jwtGrant(field(req.body, 'assertion'));
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return oauthError('unsupported_grant_type');
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
+      return oauthError('unsupported_grant_type');
     const client = this.authenticate(req);
     if (!client) return oauthError('invalid_grant', 'unauthorized_client');
     if (grantType === 'authorization_code') {
@@ -198,9 +184,15 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       if (record.clientId !== client.clientId) return oauthError('invalid_grant', 'unauthorized_client');
       const pkce = pkceProblem(record, field(req.body, 'code_verifier'));
       if (pkce) return oauthError('invalid_grant', pkce);
-      if (!client.secret && record.codeChallenge === undefined) return oauthError('invalid_grant', 'unauthorized_client');
+      if (!client.secret && record.codeChallenge === undefined)
+        return oauthError('invalid_grant', 'unauthorized_client');
       const refreshExpiresAt = this.now() + (this.options.refreshTokenTtlSeconds ?? 30 * DAY) * 1000;
-      const grant = this.grants.createGrant({ clientId: client.clientId, userId: record.userId, scopes: record.scopes, refreshExpiresAt });
+      const grant = this.grants.createGrant({
+        clientId: client.clientId,
+        userId: record.userId,
+        scopes: record.scopes,
+        refreshExpiresAt,
+      });
       return this.tokenResponse(grant, refreshExpiresAt);
     }
     const result = this.grants.useRefresh(field(req.body, 'refresh_token'), client.clientId, true);
@@ -225,9 +217,14 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     return client && client.secret === undefined ? client : undefined;
   }
 
-  private tokenResponse(grant: ReturnType<GrantStore['createGrant']>, refreshExpiresAt?: number): EmulatorReply {
+  private tokenResponse(
+    grant: ReturnType<GrantStore['createGrant']>,
+    refreshExpiresAt?: number,
+  ): EmulatorReply {
     const jwt = refreshExpiresAt === undefined;
-    const ttl = jwt ? (this.options.jwtAccessTokenTtlSeconds ?? 3600) : (this.options.accessTokenTtlSeconds ?? 28_800);
+    const ttl = jwt
+      ? (this.options.jwtAccessTokenTtlSeconds ?? 3600)
+      : (this.options.accessTokenTtlSeconds ?? 28_800);
     const access = this.grants.issueAccess(grant, ttl);
     const body: Record<string, unknown> = { access_token: access.token, token_type: 'Bearer' };
     if (!jwt) body.refresh_token = this.grants.issueRefresh(grant, refreshExpiresAt);
@@ -237,40 +234,22 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
   }
 
   private async jwtGrant(assertion: string | undefined): Promise<EmulatorReply> {
-    let claims: ReturnType<typeof decodeJwt>;
-    try {
-      claims = decodeJwt(assertion ?? '');
-    } catch {
-      return oauthError('invalid_grant', 'invalid_assertion');
-    }
-    const client = this.clients.get(String(claims.iss ?? ''));
-    if (!client) return oauthError('invalid_grant', 'issuer_not_found');
-    if (!client.publicKey) return oauthError('invalid_grant', 'no_valid_keys_or_signatures');
-    const audience = this.options.jwtAudience ?? this.host;
-    try {
-      await jwtVerify(assertion ?? '', client.publicKey, {
-        algorithms: ['RS256'],
-        audience,
-        currentDate: new Date(this.now()),
-        requiredClaims: ['iat', 'exp'],
-      });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (err as { claim?: string }).claim === 'aud') {
-        return oauthError('invalid_grant', 'invalid_audience');
-      }
-      if (code === 'ERR_JWT_EXPIRED') return oauthError('invalid_grant', 'expired_assertion');
-      return oauthError('invalid_grant', 'no_valid_keys_or_signatures');
-    }
-    if (Number(claims.exp) - Number(claims.iat) > (this.options.maxJwtLifetimeSeconds ?? 3600)) {
-      return oauthError('invalid_grant', 'invalid_assertion_lifetime');
-    }
+    const checked = await checkAssertion(assertion, (iss) => this.clients.get(iss), {
+      audience: this.options.jwtAudience ?? this.host,
+      now: this.now(),
+      maxLifetimeSeconds: this.options.maxJwtLifetimeSeconds ?? 3600,
+    });
+    if ('status' in checked) return checked;
+    const { client, claims } = checked;
     const user = this.users.get(String(claims.sub ?? ''));
     if (!user) return oauthError('invalid_grant', 'user_not_found');
     const scopes = splitScopes(typeof claims.scope === 'string' ? claims.scope : undefined);
-    if (!scopes.includes('impersonation')) return oauthError('invalid_scope', 'the impersonation scope is required');
+    if (!scopes.includes('impersonation'))
+      return oauthError('invalid_scope', 'the impersonation scope is required');
     if (!this.consents.has(`${client.clientId} ${user.sub}`)) return oauthError('consent_required');
-    return this.tokenResponse(this.grants.createGrant({ clientId: client.clientId, userId: user.sub, scopes }));
+    return this.tokenResponse(
+      this.grants.createGrant({ clientId: client.clientId, userId: user.sub, scopes }),
+    );
   }
 
   private userinfo(req: EmulatorRequest): EmulatorReply {
@@ -288,7 +267,10 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       family_name: family.join(' '),
       created: '2024-01-01T00:00:00.000Z',
       email: user.email,
-      accounts: user.accounts.map((a) => ({ ...a, is_default: asString ? String(a.is_default) : a.is_default })),
+      accounts: user.accounts.map((a) => ({
+        ...a,
+        is_default: asString ? String(a.is_default) : a.is_default,
+      })),
     });
   }
 
@@ -307,17 +289,26 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     }
     const user = this.users.get(record.grant.userId ?? '');
     if (!user?.accounts.some((a) => a.account_id === accountId)) {
-      return json(400, { errorCode: 'USER_LACKS_MEMBERSHIP', message: 'The UserID does not have a valid membership in this Account.' });
+      return json(400, {
+        errorCode: 'USER_LACKS_MEMBERSHIP',
+        message: 'The UserID does not have a valid membership in this Account.',
+      });
     }
     const needed = rest === '/admin-only' ? ['signature', 'extended'] : ['signature'];
     const missing = needed.find((s) => !record.grant.scopes.includes(s));
-    if (missing) return json(403, { errorCode: 'INSUFFICIENT_SCOPE', message: `The access token lacks the required scope: ${missing}` });
+    if (missing)
+      return json(403, {
+        errorCode: 'INSUFFICIENT_SCOPE',
+        message: `The access token lacks the required scope: ${missing}`,
+      });
     return json(200, { accountId, path: rest || '/', method: req.method, userId: user.sub });
   }
 }
 
 /** Starts a DocuSign emulator on 127.0.0.1 (random port). Remember `await emu.close()`. */
-export async function startDocuSignEmulator(options: DocuSignEmulatorOptions = {}): Promise<DocuSignEmulator> {
+export async function startDocuSignEmulator(
+  options: DocuSignEmulatorOptions = {},
+): Promise<DocuSignEmulator> {
   const emu = await new DocuSignEmulator(options).listen();
   for (const c of options.clients ?? []) emu.registerClient(c);
   for (const u of options.users ?? []) emu.addUser(u);

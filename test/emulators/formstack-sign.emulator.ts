@@ -5,7 +5,17 @@
  * (auth.insuresign.io, credentials issued before 2021-01-15). Every other path on either listener is a small REST
  * surface that only checks the bearer (the real API host, api-v2.insuresign.io, is unconfirmed).
  */
-import { field, json, oauthError, parseBasicAuth, parseBearer, redirect, safeEqual, splitScopes, withQuery } from './common.js';
+import {
+  field,
+  json,
+  oauthError,
+  parseBasicAuth,
+  parseBearer,
+  redirect,
+  safeEqual,
+  splitScopes,
+  withQuery,
+} from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
 import { Emulator, type BaseStats, type EmulatorOptions } from './emulator.js';
 import { AuthCodeStore, GrantStore, type Grant } from './oauth-store.js';
@@ -49,7 +59,12 @@ export interface FormstackSignStats extends BaseStats {
 }
 
 export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
-  readonly stats: FormstackSignStats = { requests: 0, injectedFailures: 0, tokenRequests: {}, apiRequests: 0 };
+  readonly stats: FormstackSignStats = {
+    requests: 0,
+    injectedFailures: 0,
+    tokenRequests: {},
+    apiRequests: 0,
+  };
   private readonly clients = new Map<string, FormstackClient>();
   private readonly codes = new AuthCodeStore(() => this.now());
   private readonly grants = new GrantStore(() => this.now(), 'fs_');
@@ -96,9 +111,13 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
     return json(200, { ok: true, method: req.method, path: req.path });
   }
 
-  private clientOnThisHost(client: FormstackClient | undefined, req: EmulatorRequest): FormstackClient | undefined {
+  private clientOnThisHost(
+    client: FormstackClient | undefined,
+    req: EmulatorRequest,
+  ): FormstackClient | undefined {
     if (!client) return undefined;
-    if (this.options.strictHosts && (req.listener === 'legacy') !== (client.legacy ?? false)) return undefined;
+    if (this.options.strictHosts && (req.listener === 'legacy') !== (client.legacy ?? false))
+      return undefined;
     return client;
   }
 
@@ -110,7 +129,8 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
       return oauthError('invalid_request', 'redirect_mismatch');
     }
     const state = this.options.echoState === false ? undefined : q.state;
-    if (q.response_type !== 'code') return redirect(withQuery(q.redirect_uri, { error: 'unsupported_response_type', state }));
+    if (q.response_type !== 'code')
+      return redirect(withQuery(q.redirect_uri, { error: 'unsupported_response_type', state }));
     if (!(client.grants ?? ['authorization_code']).includes('authorization_code')) {
       return redirect(withQuery(q.redirect_uri, { error: 'unauthorized_client', state }));
     }
@@ -134,7 +154,11 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
     const bodyClientId = field(req.body, 'client_id');
     if (bodyClientId === undefined) return oauthError('invalid_request', 'client_id is required');
     if (bodyClientId !== client.clientId) return oauthError('invalid_client');
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') {
+    if (
+      grantType !== 'authorization_code' &&
+      grantType !== 'refresh_token' &&
+      grantType !== 'client_credentials'
+    ) {
       return oauthError('unsupported_grant_type');
     }
     if (!(client.grants ?? [grantType]).includes(grantType)) return oauthError('unauthorized_client');
@@ -156,16 +180,28 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
     const result = this.codes.consume(field(req.body, 'code'));
     if (!result.ok || result.record.clientId !== client.clientId) return oauthError('invalid_grant');
     // Unlike DocuSign, the exchange must repeat the authorize call's redirect_uri exactly.
-    if (field(req.body, 'redirect_uri') !== result.record.redirectUri) return oauthError('invalid_grant', 'redirect_mismatch');
+    if (field(req.body, 'redirect_uri') !== result.record.redirectUri)
+      return oauthError('invalid_grant', 'redirect_mismatch');
     const refreshExpiresAt = this.now() + (this.options.refreshTokenTtlSeconds ?? 30 * 86_400) * 1000;
-    const grant = this.grants.createGrant({ clientId: client.clientId, scopes: result.record.scopes, refreshExpiresAt });
+    const grant = this.grants.createGrant({
+      clientId: client.clientId,
+      scopes: result.record.scopes,
+      refreshExpiresAt,
+    });
     const body = issue(grant);
-    return json(200, { access_token: body.access_token, refresh_token: this.grants.issueRefresh(grant, refreshExpiresAt), expires_in: ttl, token_type: 'Bearer' });
+    return json(200, {
+      access_token: body.access_token,
+      refresh_token: this.grants.issueRefresh(grant, refreshExpiresAt),
+      expires_in: ttl,
+      token_type: 'Bearer',
+    });
   }
 }
 
 /** Starts a Formstack Sign emulator (main + legacy listeners) on 127.0.0.1. Remember `await emu.close()`. */
-export async function startFormstackSignEmulator(options: FormstackSignEmulatorOptions = {}): Promise<FormstackSignEmulator> {
+export async function startFormstackSignEmulator(
+  options: FormstackSignEmulatorOptions = {},
+): Promise<FormstackSignEmulator> {
   const emu = await new FormstackSignEmulator(options).listen();
   for (const c of options.clients ?? []) emu.registerClient(c);
   return emu;

@@ -15,7 +15,8 @@ export interface AuthCodeRecord {
   used: boolean;
 }
 
-export type CodeResult = { ok: true; record: AuthCodeRecord } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type CodeResult =
+  { ok: true; record: AuthCodeRecord } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 export class AuthCodeStore {
   private readonly codes = new Map<string, AuthCodeRecord>();
@@ -77,7 +78,8 @@ interface RefreshRecord {
 }
 
 export type RefreshFailure = 'unknown' | 'wrong_client' | 'revoked' | 'reused' | 'expired';
-export type RefreshResult = { ok: true; grant: Grant; expiresAt: number } | { ok: false; reason: RefreshFailure };
+export type RefreshResult =
+  { ok: true; grant: Grant; expiresAt: number } | { ok: false; reason: RefreshFailure };
 
 export class GrantStore {
   /** Rotated refresh tokens presented again (each revoked its whole grant). */

@@ -4,7 +4,17 @@
  * method and refresh-token rotation (with reuse detection, RFC 9700 §4.14.2). A protected resource lives under
  * `/api/*` (`/api/admin/*` needs scope `admin`, RFC 6750 errors) and `/userinfo` returns `{ sub, scope }`.
  */
-import { field, json, oauthError, parseBasicAuth, parseBearer, redirect, safeEqual, splitScopes, withQuery } from './common.js';
+import {
+  field,
+  json,
+  oauthError,
+  parseBasicAuth,
+  parseBearer,
+  redirect,
+  safeEqual,
+  splitScopes,
+  withQuery,
+} from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
 import { Emulator, type BaseStats, type EmulatorOptions } from './emulator.js';
 import { AuthCodeStore, GrantStore, pkceProblem, type Grant } from './oauth-store.js';
@@ -44,7 +54,13 @@ export interface OAuth2Stats extends BaseStats {
 }
 
 export class OAuth2Emulator extends Emulator<OAuth2Stats> {
-  readonly stats: OAuth2Stats = { requests: 0, injectedFailures: 0, tokenRequests: {}, reuseDetections: 0, apiRequests: 0 };
+  readonly stats: OAuth2Stats = {
+    requests: 0,
+    injectedFailures: 0,
+    tokenRequests: {},
+    reuseDetections: 0,
+    apiRequests: 0,
+  };
   private readonly clients = new Map<string, OAuth2Client>();
   private readonly codes = new AuthCodeStore(() => this.now());
   private readonly grants = new GrantStore(() => this.now(), 'o2_');
@@ -104,13 +120,19 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
     const uris = client.redirectUris ?? [];
     // RFC 6749 §3.1.2.3: redirect_uri may be omitted only when exactly one is registered.
     const redirectUri = q.redirect_uri ?? (uris.length === 1 ? uris[0] : undefined);
-    if (!redirectUri || !uris.includes(redirectUri)) return oauthError('invalid_request', 'redirect_uri mismatch');
-    const back = (params: Record<string, string | undefined>): EmulatorReply => redirect(withQuery(redirectUri, { ...params, state: q.state }));
+    if (!redirectUri || !uris.includes(redirectUri))
+      return oauthError('invalid_request', 'redirect_uri mismatch');
+    const back = (params: Record<string, string | undefined>): EmulatorReply =>
+      redirect(withQuery(redirectUri, { ...params, state: q.state }));
     if (q.response_type !== 'code') return back({ error: 'unsupported_response_type' });
     const scopes = splitScopes(q.scope);
-    if (client.allowedScopes && scopes.some((s) => !client.allowedScopes?.includes(s))) return back({ error: 'invalid_scope' });
+    if (client.allowedScopes && scopes.some((s) => !client.allowedScopes?.includes(s)))
+      return back({ error: 'invalid_scope' });
     if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
-      return back({ error: 'invalid_request', error_description: 'only code_challenge_method=S256 is supported' });
+      return back({
+        error: 'invalid_request',
+        error_description: 'only code_challenge_method=S256 is supported',
+      });
     }
     if (q.code_challenge === undefined && (client.requirePkce || client.clientAuth === 'none')) {
       return back({ error: 'invalid_request', error_description: 'code_challenge required' });
@@ -133,13 +155,27 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
     const basic = parseBasicAuth(req.headers.authorization);
     const postId = field(req.body, 'client_id');
     const postSecret = field(req.body, 'client_secret');
-    if (basic && postSecret !== undefined) return oauthError('invalid_request', 'more than one client authentication method');
+    if (basic && postSecret !== undefined)
+      return oauthError('invalid_request', 'more than one client authentication method');
     const client = this.clients.get(basic?.username ?? postId ?? '');
     const method = client?.clientAuth ?? 'client_secret_basic';
-    const secret = method === 'client_secret_basic' ? basic?.password : method === 'client_secret_post' ? postSecret : '';
-    const usedMethod = basic ? 'client_secret_basic' : postSecret !== undefined ? 'client_secret_post' : 'none';
-    if (!client || usedMethod !== method || secret === undefined || (method !== 'none' && !safeEqual(secret, client.secret ?? ''))) {
-      return { ...oauthError('invalid_client', undefined, 401), headers: { 'cache-control': 'no-store', 'www-authenticate': 'Basic realm="oauth2-emulator"' } };
+    const secret =
+      method === 'client_secret_basic' ? basic?.password : method === 'client_secret_post' ? postSecret : '';
+    const usedMethod = basic
+      ? 'client_secret_basic'
+      : postSecret !== undefined
+        ? 'client_secret_post'
+        : 'none';
+    if (
+      !client ||
+      usedMethod !== method ||
+      secret === undefined ||
+      (method !== 'none' && !safeEqual(secret, client.secret ?? ''))
+    ) {
+      return {
+        ...oauthError('invalid_client', undefined, 401),
+        headers: { 'cache-control': 'no-store', 'www-authenticate': 'Basic realm="oauth2-emulator"' },
+      };
     }
     return client;
   }
@@ -155,18 +191,24 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
 
     if (grantType === 'client_credentials') {
       if (client.clientAuth === 'none') return oauthError('unauthorized_client');
-      if (client.allowedScopes && requested.some((s) => !client.allowedScopes?.includes(s))) return oauthError('invalid_scope');
+      if (client.allowedScopes && requested.some((s) => !client.allowedScopes?.includes(s)))
+        return oauthError('invalid_scope');
       return this.issue(this.grants.createGrant({ clientId: client.clientId, scopes: requested }), false);
     }
     if (grantType === 'authorization_code') {
       const result = this.codes.consume(field(req.body, 'code'));
       if (!result.ok) return oauthError('invalid_grant', `authorization code ${result.reason}`);
       const { record } = result;
-      if (record.clientId !== client.clientId) return oauthError('invalid_grant', 'code was issued to another client');
-      if (record.redirectUri && field(req.body, 'redirect_uri') !== record.redirectUri) return oauthError('invalid_grant', 'redirect_uri mismatch');
+      if (record.clientId !== client.clientId)
+        return oauthError('invalid_grant', 'code was issued to another client');
+      if (record.redirectUri && field(req.body, 'redirect_uri') !== record.redirectUri)
+        return oauthError('invalid_grant', 'redirect_uri mismatch');
       const pkce = pkceProblem(record, field(req.body, 'code_verifier'));
       if (pkce) return oauthError('invalid_grant', pkce);
-      return this.issue(this.grants.createGrant({ clientId: client.clientId, userId: record.userId, scopes: record.scopes }), true);
+      return this.issue(
+        this.grants.createGrant({ clientId: client.clientId, userId: record.userId, scopes: record.scopes }),
+        true,
+      );
     }
     if (grantType === 'refresh_token') {
       const result = this.grants.useRefresh(field(req.body, 'refresh_token'), client.clientId, rotate);
@@ -182,8 +224,16 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
   private issue(grant: Grant, withRefresh: boolean, narrowed?: string[]): EmulatorReply {
     const ttl = this.options.accessTokenTtlSeconds ?? 3600;
     const access = this.grants.issueAccess(grant, ttl, narrowed);
-    const body: Record<string, unknown> = { access_token: access.token, token_type: 'Bearer', expires_in: ttl };
-    if (withRefresh) body.refresh_token = this.grants.issueRefresh(grant, this.now() + (this.options.refreshTokenTtlSeconds ?? 30 * 86_400) * 1000);
+    const body: Record<string, unknown> = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: ttl,
+    };
+    if (withRefresh)
+      body.refresh_token = this.grants.issueRefresh(
+        grant,
+        this.now() + (this.options.refreshTokenTtlSeconds ?? 30 * 86_400) * 1000,
+      );
     body.scope = (narrowed ?? grant.scopes).join(' ');
     return json(200, body);
   }
@@ -191,11 +241,20 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
   private resource(req: EmulatorRequest): EmulatorReply {
     this.stats.apiRequests++;
     const record = this.grants.lookupAccess(parseBearer(req.headers.authorization));
-    if (!record) return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    if (!record)
+      return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
     if (req.path.startsWith('/api/admin/') && !record.scopes.includes('admin')) {
-      return json(403, { error: 'insufficient_scope' }, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin"' });
+      return json(
+        403,
+        { error: 'insufficient_scope' },
+        { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin"' },
+      );
     }
-    return json(200, { sub: record.grant.userId ?? record.grant.clientId, scope: record.scopes.join(' '), path: req.path });
+    return json(200, {
+      sub: record.grant.userId ?? record.grant.clientId,
+      scope: record.scopes.join(' '),
+      path: req.path,
+    });
   }
 }
 

@@ -8,7 +8,16 @@
  * accepted on `/oauth/connect/token` of either listener unless `strictHosts` is set.
  */
 import { randomUUID } from 'node:crypto';
-import { field, json, oauthError, parseBasicAuth, parseBearer, randomToken, safeEqual, splitScopes } from './common.js';
+import {
+  field,
+  json,
+  oauthError,
+  parseBasicAuth,
+  parseBearer,
+  randomToken,
+  safeEqual,
+  splitScopes,
+} from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
 import { Emulator, type BaseStats, type EmulatorOptions } from './emulator.js';
 
@@ -90,8 +99,10 @@ export class SignicatEmulator extends Emulator<SignicatStats> {
   }
 
   protected handle(req: EmulatorRequest): EmulatorReply {
-    if (req.method === 'POST' && req.path === '/auth/open/connect/token' && req.listener === 'main') return this.token(req, 'platform');
-    if (req.method === 'POST' && req.path === '/oauth/connect/token') return this.token(req, req.listener === 'idfy' ? 'idfy' : 'express');
+    if (req.method === 'POST' && req.path === '/auth/open/connect/token' && req.listener === 'main')
+      return this.token(req, 'platform');
+    if (req.method === 'POST' && req.path === '/oauth/connect/token')
+      return this.token(req, req.listener === 'idfy' ? 'idfy' : 'express');
     this.stats.apiRequests++;
     const under = (prefix: string): boolean => req.path === prefix || req.path.startsWith(`${prefix}/`);
     const platform = PLATFORM_ROUTES.find(([prefix]) => under(prefix));
@@ -108,7 +119,12 @@ export class SignicatEmulator extends Emulator<SignicatStats> {
     const clientId = basic?.username ?? field(req.body, 'client_id');
     const secret = basic?.password ?? field(req.body, 'client_secret');
     const client = this.clients.get(clientId ?? '');
-    if (!client || secret === undefined || !safeEqual(secret, client.secret) || !this.servesGeneration(endpoint, client.generation)) {
+    if (
+      !client ||
+      secret === undefined ||
+      !safeEqual(secret, client.secret) ||
+      !this.servesGeneration(endpoint, client.generation)
+    ) {
       return oauthError('invalid_client');
     }
     if (field(req.body, 'grant_type') !== 'client_credentials') return oauthError('unsupported_grant_type');
@@ -125,8 +141,18 @@ export class SignicatEmulator extends Emulator<SignicatStats> {
     }
     const ttl = client.accessTokenTtlSeconds ?? (client.generation === 'platform' ? 600 : 3600);
     const token = randomToken('sig_');
-    this.tokens.set(token, { clientId: client.clientId, generation: client.generation, scopes, expiresAt: this.now() + ttl * 1000 });
-    return json(200, { access_token: token, expires_in: ttl, token_type: 'Bearer', scope: client.generation === 'platform' ? 'signicat-api' : scopes.join(' ') });
+    this.tokens.set(token, {
+      clientId: client.clientId,
+      generation: client.generation,
+      scopes,
+      expiresAt: this.now() + ttl * 1000,
+    });
+    return json(200, {
+      access_token: token,
+      expires_in: ttl,
+      token_type: 'Bearer',
+      scope: client.generation === 'platform' ? 'signicat-api' : scopes.join(' '),
+    });
   }
 
   private servesGeneration(endpoint: SignicatGeneration, client: SignicatGeneration): boolean {
@@ -141,14 +167,24 @@ export class SignicatEmulator extends Emulator<SignicatStats> {
     if (!token || this.now() >= token.expiresAt || tokenGeneration !== generation) {
       const body =
         generation === 'platform'
-          ? this.problem(401, 'invalid_token', 'Invalid authentication token.', 'The access token is missing, expired or invalid.')
+          ? this.problem(
+              401,
+              'invalid_token',
+              'Invalid authentication token.',
+              'The access token is missing, expired or invalid.',
+            )
           : { message: 'Unauthorized', errors: [] };
       return json(401, body, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
     if (!token.scopes.includes(needed)) {
       const body =
         generation === 'platform'
-          ? this.problem(403, 'insufficient_permissions', 'Forbidden.', `The API client lacks the permission "${needed}".`)
+          ? this.problem(
+              403,
+              'insufficient_permissions',
+              'Forbidden.',
+              `The API client lacks the permission "${needed}".`,
+            )
           : { message: `Forbidden: the access token lacks the scope "${needed}"`, errors: [] };
       return json(403, body);
     }
@@ -157,12 +193,21 @@ export class SignicatEmulator extends Emulator<SignicatStats> {
 
   /** The new platform's error object (providers.md §3.5). */
   private problem(status: number, code: string, title: string, detail: string): Record<string, unknown> {
-    return { type: `https://developer.signicat.com/docs/error-codes/#${code}`, title, detail, code, status, traceId: randomUUID().replace(/-/g, '') };
+    return {
+      type: `https://developer.signicat.com/docs/error-codes/#${code}`,
+      title,
+      detail,
+      code,
+      status,
+      traceId: randomUUID().replace(/-/g, ''),
+    };
   }
 }
 
 /** Starts a Signicat emulator (main + idfy listeners) on 127.0.0.1. Remember `await emu.close()`. */
-export async function startSignicatEmulator(options: SignicatEmulatorOptions = {}): Promise<SignicatEmulator> {
+export async function startSignicatEmulator(
+  options: SignicatEmulatorOptions = {},
+): Promise<SignicatEmulator> {
   const emu = await new SignicatEmulator(options).listen();
   for (const c of options.clients ?? []) emu.registerClient(c);
   return emu;

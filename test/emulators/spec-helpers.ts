@@ -12,7 +12,11 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export async function postForm(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -21,7 +25,11 @@ export async function postForm(url: string, form: Record<string, string>, header
   return { status: res.status, headers: res.headers, body: await readJson(res) };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<JsonResponse> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<JsonResponse> {
   const res = await fetch(url, { method, headers });
   return { status: res.status, headers: res.headers, body: await readJson(res) };
 }
