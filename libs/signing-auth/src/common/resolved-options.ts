@@ -25,7 +25,13 @@ export interface ResolvedOptions {
     backoffMaxMs: number;
     refreshTokenRenewFraction: number;
   };
-  sweep: { enabled: boolean; cron: string; batchSize: number; concurrency: number; activeWindowSeconds: number };
+  sweep: {
+    enabled: boolean;
+    cron: string;
+    batchSize: number;
+    concurrency: number;
+    activeWindowSeconds: number;
+  };
   tokenCacheSize: number;
   admin: AdminApiOptions;
   observer?: SigningAuthObserver;

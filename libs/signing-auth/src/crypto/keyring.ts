@@ -26,7 +26,7 @@ export class Keyring {
       throw new InvalidEncryptionKeysError(
         'signing-auth: no encryption keys configured. Pass `encryptionKeys` to SigningAuthModule.forRoot(), ' +
           'e.g. [{ id: "k1", key: <32 random bytes, base64> }] (generate one with ' +
-          '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"`).',
+          "`node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"`).",
       );
     }
     for (const { id, key } of list) {

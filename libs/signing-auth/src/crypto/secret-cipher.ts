@@ -34,29 +34,55 @@ export class SecretCipher {
     const cipher = createCipheriv('aes-256-gcm', this.keyring.activeKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(location, keyId));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [FORMAT, keyId, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      FORMAT,
+      keyId,
+      iv.toString('base64url'),
+      body.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   decrypt(stored: string, location: SecretLocation): string {
     const parts = typeof stored === 'string' ? stored.split('.') : [];
     const keyId = parts[1] ?? 'unknown';
     if (parts.length !== 5 || parts[0] !== FORMAT) {
-      throw new SecretDecryptionError(location.tenantId, location.provider, location.field, keyId, 'malformed');
+      throw new SecretDecryptionError(
+        location.tenantId,
+        location.provider,
+        location.field,
+        keyId,
+        'malformed',
+      );
     }
     const key = this.keyring.get(keyId);
     if (!key) {
-      throw new SecretDecryptionError(location.tenantId, location.provider, location.field, keyId, 'unknown_key');
+      throw new SecretDecryptionError(
+        location.tenantId,
+        location.provider,
+        location.field,
+        keyId,
+        'unknown_key',
+      );
     }
     const iv = Buffer.from(parts[2], 'base64url');
     const tag = Buffer.from(parts[4], 'base64url');
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-      throw new SecretDecryptionError(location.tenantId, location.provider, location.field, keyId, 'malformed');
+      throw new SecretDecryptionError(
+        location.tenantId,
+        location.provider,
+        location.field,
+        keyId,
+        'malformed',
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(associatedData(location, keyId));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(Buffer.from(parts[3], 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(parts[3], 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
       throw new SecretDecryptionError(
         location.tenantId,
@@ -77,5 +103,8 @@ export class SecretCipher {
 
 /** A JSON array, so no choice of tenant id or field can make two locations encode alike. */
 function associatedData(location: SecretLocation, keyId: string): Buffer {
-  return Buffer.from(JSON.stringify([FORMAT, location.tenantId, location.provider, location.field, keyId]), 'utf8');
+  return Buffer.from(
+    JSON.stringify([FORMAT, location.tenantId, location.provider, location.field, keyId]),
+    'utf8',
+  );
 }

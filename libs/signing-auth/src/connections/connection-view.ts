@@ -1,0 +1,50 @@
+import type { ConnectionStatus } from './connection-status.js';
+import type { ConnectionEntity } from './connection.entity.js';
+
+/**
+ * What the library shows of a connection: never a secret, a token or a ciphertext.
+ * @publicApi
+ */
+export interface ConnectionView {
+  tenantId: string;
+  provider: string;
+  status: ConnectionStatus;
+  grantType: string;
+  scopes: string[];
+  /** Non-secret settings. */
+  config: Record<string, unknown>;
+  accessTokenExpiresAt: string | null;
+  refreshTokenExpiresAt: string | null;
+  lastRefreshedAt: string | null;
+  nextRefreshAt: string | null;
+  failureCount: number;
+  lastError: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toConnectionView(row: ConnectionEntity): ConnectionView {
+  return {
+    tenantId: row.tenantId,
+    provider: row.provider,
+    status: row.status,
+    grantType: row.grantType,
+    scopes: row.scopes ?? [],
+    config: row.config ?? {},
+    accessTokenExpiresAt: iso(row.accessTokenExpiresAt),
+    refreshTokenExpiresAt: iso(row.refreshTokenExpiresAt),
+    lastRefreshedAt: iso(row.lastRefreshedAt),
+    nextRefreshAt: iso(row.nextRefreshAt),
+    failureCount: row.failureCount,
+    lastError: row.lastError,
+    metadata: row.metadata ?? {},
+    createdAt: iso(row.createdAt) as string,
+    updatedAt: iso(row.updatedAt) as string,
+  };
+}
+
+function iso(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}

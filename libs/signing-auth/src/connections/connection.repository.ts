@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
+import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
+import type { ValidatedConnectionInput } from '../providers/strategy.interface.js';
+import { ConnectionCipher } from './connection-cipher.js';
+import type { ConnectionStatus } from './connection-status.js';
+import { ConnectionEntity } from './connection.entity.js';
+
+/**
+ * Reads and writes connection rows. Plaintext secrets go in, ciphertext is what reaches the database.
+ * @internal
+ */
+@Injectable()
+export class ConnectionRepository {
+  constructor(
+    @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly cipher: ConnectionCipher,
+  ) {}
+
+  repo(manager?: EntityManager): Repository<ConnectionEntity> {
+    return (manager ?? this.dataSource.manager).getRepository(ConnectionEntity);
+  }
+
+  findOne(tenantId: string, provider: string): Promise<ConnectionEntity | null> {
+    return this.repo().findOne({ where: { tenantId, provider } });
+  }
+
+  listByTenant(tenantId: string): Promise<ConnectionEntity[]> {
+    return this.repo().find({ where: { tenantId }, order: { provider: 'ASC' } });
+  }
+
+  /**
+   * Creates the connection, or replaces its settings and forgets its grant. The version bump fences out
+   * any refresh that was in flight for the old settings.
+   */
+  async upsert(
+    tenantId: string,
+    provider: string,
+    input: ValidatedConnectionInput,
+    status: ConnectionStatus,
+    now: Date,
+  ): Promise<ConnectionEntity> {
+    const secretsCiphertext = this.cipher.encryptSecrets(tenantId, provider, input.secrets);
+    await this.dataSource.query(
+      `INSERT INTO "signing_auth_connections"
+         ("id", "tenant_id", "provider", "status", "grant_type", "scopes", "config", "secrets_ciphertext",
+          "metadata", "created_at", "updated_at")
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, '{}'::jsonb, $9, $9)
+       ON CONFLICT ("tenant_id", "provider") DO UPDATE SET
+         "status" = EXCLUDED."status",
+         "grant_type" = EXCLUDED."grant_type",
+         "scopes" = EXCLUDED."scopes",
+         "config" = EXCLUDED."config",
+         "secrets_ciphertext" = EXCLUDED."secrets_ciphertext",
+         "access_token_ciphertext" = NULL,
+         "token_type" = NULL,
+         "refresh_token_ciphertext" = NULL,
+         "access_token_expires_at" = NULL,
+         "refresh_token_expires_at" = NULL,
+         "refresh_token_issued_at" = NULL,
+         "next_refresh_at" = NULL,
+         "failure_count" = 0,
+         "last_error" = NULL,
+         "metadata" = '{}'::jsonb,
+         "lease_owner" = NULL,
+         "lease_expires_at" = NULL,
+         "version" = "signing_auth_connections"."version" + 1,
+         "updated_at" = EXCLUDED."updated_at"`,
+      [
+        randomUUID(),
+        tenantId,
+        provider,
+        status,
+        input.grantType,
+        JSON.stringify(input.scopes),
+        JSON.stringify(input.config),
+        secretsCiphertext,
+        now,
+      ],
+    );
+    return (await this.findOne(tenantId, provider)) as ConnectionEntity;
+  }
+
+  /**
+   * Deletes the row, and with it every ciphertext and pending authorization of the connection. One
+   * statement, so it is atomic also on the embedded database, whose single connection cannot isolate
+   * concurrent transactions.
+   */
+  async delete(tenantId: string, provider: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH pending AS (
+         DELETE FROM "signing_auth_pending_authorizations" WHERE "tenant_id" = $1 AND "provider" = $2
+       )
+       DELETE FROM "signing_auth_connections" WHERE "tenant_id" = $1 AND "provider" = $2 RETURNING "id"`,
+      [tenantId, provider],
+    );
+    return firstResultRows(rows).length > 0;
+  }
+}
+
+/** `DELETE ... RETURNING` comes back as [rows, count] from TypeORM's postgres driver. */
+function firstResultRows(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+}

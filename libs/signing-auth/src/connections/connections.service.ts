@@ -1,0 +1,87 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { ConnectionNotFoundError, ConnectionValidationError } from './connection.errors.js';
+import { ConnectionRepository } from './connection.repository.js';
+import { toConnectionView, type ConnectionView } from './connection-view.js';
+
+/** Tenant ids appear in URLs and logs: keep them to a safe, readable alphabet. */
+const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+
+/** The admin PUT body: non-secret `config` and secret `secrets`, as the provider's strategy defines them. @publicApi */
+export interface ConnectionInput {
+  config: unknown;
+  secrets: unknown;
+}
+
+/**
+ * The credential store seen from the app: create or replace, read, list and delete connections.
+ * Everything it returns is a {@link ConnectionView}, which never holds a secret.
+ * @publicApi
+ */
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    private readonly connections: ConnectionRepository,
+    private readonly strategies: StrategyRegistry,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+  ) {}
+
+  /**
+   * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
+   * Authorization-code connections start `pending` until a user consents; the others start `active` and
+   * get their first token on first use.
+   * @throws ConnectionValidationError naming the field, UnknownProviderError
+   */
+  async upsert(tenantId: string, provider: string, input: ConnectionInput): Promise<ConnectionView> {
+    assertTenantId(tenantId);
+    const strategy = this.strategies.get(provider);
+    const validated = strategy.validate({ config: input?.config, secrets: input?.secrets });
+    const usesCode = strategy.usesAuthorizationCode({
+      tenantId,
+      provider,
+      config: validated.config,
+      secrets: validated.secrets,
+      metadata: {},
+    });
+    const row = await this.connections.upsert(
+      tenantId,
+      provider,
+      validated,
+      usesCode ? 'pending' : 'active',
+      this.options.clock(),
+    );
+    return toConnectionView(row);
+  }
+
+  /** @throws ConnectionNotFoundError */
+  async get(tenantId: string, provider: string): Promise<ConnectionView> {
+    const view = await this.find(tenantId, provider);
+    if (!view) throw new ConnectionNotFoundError(tenantId, provider);
+    return view;
+  }
+
+  async find(tenantId: string, provider: string): Promise<ConnectionView | null> {
+    const row = await this.connections.findOne(tenantId, provider);
+    return row ? toConnectionView(row) : null;
+  }
+
+  async list(tenantId: string): Promise<ConnectionView[]> {
+    return (await this.connections.listByTenant(tenantId)).map(toConnectionView);
+  }
+
+  /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */
+  async delete(tenantId: string, provider: string): Promise<void> {
+    if (!(await this.connections.delete(tenantId, provider)))
+      throw new ConnectionNotFoundError(tenantId, provider);
+  }
+}
+
+export function assertTenantId(tenantId: unknown): asserts tenantId is string {
+  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
+    throw new ConnectionValidationError(
+      'tenantId',
+      'must be 1-200 characters of letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit',
+    );
+  }
+}

@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
+import { SecretDecryptionError } from './crypto.errors.js';
+import { SecretCipher } from './secret-cipher.js';
+
+/** Result of one rotation run. @publicApi */
+export interface KeyRotationReport {
+  activeKeyId: string;
+  rowsScanned: number;
+  valuesReencrypted: number;
+  /** Values another writer changed while we worked; they were re-read and, if still old, re-encrypted. */
+  concurrentUpdates: number;
+  /** Values that could not be decrypted (tampered, moved, or under a key no longer in the keyring); left as they were. */
+  failures: Array<{
+    table: string;
+    tenantId: string;
+    provider: string;
+    field: string;
+    keyId: string;
+    reason: string;
+  }>;
+}
+
+interface TableSpec {
+  table: string;
+  /** column name → field name in the associated data */
+  columns: Record<string, string>;
+}
+
+const TABLES: TableSpec[] = [
+  {
+    table: 'signing_auth_connections',
+    columns: {
+      secrets_ciphertext: 'secrets',
+      access_token_ciphertext: 'access_token',
+      refresh_token_ciphertext: 'refresh_token',
+    },
+  },
+  { table: 'signing_auth_pending_authorizations', columns: { code_verifier_ciphertext: 'code_verifier' } },
+];
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Re-encrypts every stored secret with the active key, online.
+ *
+ * Why compare-and-swap per value instead of locking rows: a refresh in flight holds a lease and writes
+ * its new tokens fenced by `version`; rotation must neither block it nor bump that version (which would
+ * throw away a rotated refresh token). So each value is replaced only if it is still exactly the
+ * ciphertext we read (`WHERE col = $old`); if a refresh wrote meanwhile, its value is already under the
+ * active key or gets re-read. Walking the table in id order makes a crashed run safe to start again:
+ * values already under the active key are skipped.
+ * @publicApi
+ */
+@Injectable()
+export class KeyRotationService {
+  private readonly logger = new Logger('SigningAuthKeyRotation');
+
+  constructor(
+    @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly cipher: SecretCipher,
+  ) {}
+
+  async rotate(options: { batchSize?: number } = {}): Promise<KeyRotationReport> {
+    const batchSize = options.batchSize ?? 500;
+    const report: KeyRotationReport = {
+      activeKeyId: this.cipher.activeKeyId,
+      rowsScanned: 0,
+      valuesReencrypted: 0,
+      concurrentUpdates: 0,
+      failures: [],
+    };
+    for (const spec of TABLES) await this.rotateTable(spec, batchSize, report);
+    this.logger.log(
+      `Re-encrypted ${report.valuesReencrypted} values in ${report.rowsScanned} rows with key "${report.activeKeyId}"`,
+    );
+    return report;
+  }
+
+  private async rotateTable(spec: TableSpec, batchSize: number, report: KeyRotationReport): Promise<void> {
+    const columns = Object.keys(spec.columns);
+    const select = columns.map((c) => `"${c}"`).join(', ');
+    let lastId = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: Array<Record<string, string | null>> = await this.dataSource.query(
+        `SELECT "id", "tenant_id", "provider", ${select} FROM "${spec.table}"
+          WHERE "id" > $1 ORDER BY "id" LIMIT $2`,
+        [lastId, batchSize],
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        for (const column of columns) await this.rotateValue(spec, column, row, report);
+      }
+      report.rowsScanned += rows.length;
+      lastId = rows[rows.length - 1].id as string;
+      this.logger.log(`${spec.table}: ${report.rowsScanned} rows scanned`);
+    }
+  }
+
+  private async rotateValue(
+    spec: TableSpec,
+    column: string,
+    row: Record<string, string | null>,
+    report: KeyRotationReport,
+  ): Promise<void> {
+    const location = {
+      tenantId: row.tenant_id as string,
+      provider: row.provider as string,
+      field: spec.columns[column],
+    };
+    let current = row[column];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (current === null || SecretCipher.keyIdOf(current) === this.cipher.activeKeyId) return;
+      let plaintext: string;
+      try {
+        plaintext = this.cipher.decrypt(current, location);
+      } catch (error) {
+        if (!(error instanceof SecretDecryptionError)) throw error;
+        // One bad value must not stop the rotation of the others; it is reported and left untouched.
+        report.failures.push({ table: spec.table, ...location, keyId: error.keyId, reason: error.reason });
+        this.logger.warn(error.message);
+        return;
+      }
+      const replacement = this.cipher.encrypt(plaintext, location);
+      const updated: [unknown[], number] = await this.dataSource.query(
+        `UPDATE "${spec.table}" SET "${column}" = $1 WHERE "id" = $2 AND "${column}" = $3`,
+        [replacement, row.id, current],
+      );
+      if (affected(updated) === 1) {
+        report.valuesReencrypted++;
+        return;
+      }
+      report.concurrentUpdates++;
+      const [fresh] = await this.dataSource.query(`SELECT "${column}" FROM "${spec.table}" WHERE "id" = $1`, [
+        row.id,
+      ]);
+      current = fresh ? (fresh[column] as string | null) : null;
+    }
+    throw new Error(
+      `Key rotation gave up on ${spec.table}.${column} of tenant "${location.tenantId}" (${location.provider}) ` +
+        `after ${MAX_ATTEMPTS} concurrent updates; run the rotation again.`,
+    );
+  }
+}
+
+/** TypeORM's postgres driver returns [rows, affectedCount] for UPDATE; PGlite's driver does the same. */
+function affected(result: unknown): number {
+  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
+  return 0;
+}

@@ -1,0 +1,51 @@
+import type { Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { RESOLVED_OPTIONS, resolveOptions, type ResolvedOptions } from './common/resolved-options.js';
+import { SIGNING_AUTH_DATA_SOURCE } from './common/tokens.js';
+import { ConnectionCipher } from './connections/connection-cipher.js';
+import { ConnectionRepository } from './connections/connection.repository.js';
+import { ConnectionsService } from './connections/connections.service.js';
+import { SigningAuthEventBus } from './events/event-bus.js';
+import { KeyRotationService } from './crypto/key-rotation.service.js';
+import { Keyring } from './crypto/keyring.js';
+import { SecretCipher } from './crypto/secret-cipher.js';
+import { createBuiltInStrategies } from './providers/built-in-strategies.js';
+import { StrategyRegistry } from './providers/strategy-registry.js';
+import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
+import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signing-auth.options.js';
+
+/** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
+export function createCoreProviders(
+  extras: Required<Pick<SigningAuthModuleExtras, 'routePrefix' | 'adminApi'>> &
+    Pick<SigningAuthModuleExtras, 'dataSourceName'>,
+): Provider[] {
+  return [
+    {
+      provide: RESOLVED_OPTIONS,
+      useFactory: (options: SigningAuthModuleOptions) => resolveOptions(options, extras),
+      inject: [SIGNING_AUTH_MODULE_OPTIONS],
+    },
+    { provide: SIGNING_AUTH_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSourceName) },
+    {
+      provide: Keyring,
+      useFactory: (options: ResolvedOptions) => new Keyring(options.encryptionKeys, options.activeKeyId),
+      inject: [RESOLVED_OPTIONS],
+    },
+    { provide: SecretCipher, useFactory: (keyring: Keyring) => new SecretCipher(keyring), inject: [Keyring] },
+    {
+      provide: SIGNING_AUTH_STRATEGIES,
+      useFactory: (options: ResolvedOptions) => [...createBuiltInStrategies(options), ...options.strategies],
+      inject: [RESOLVED_OPTIONS],
+    },
+    StrategyRegistry,
+    ConnectionCipher,
+    ConnectionRepository,
+    ConnectionsService,
+    KeyRotationService,
+    SigningAuthEventBus,
+  ];
+}
+
+/** What the module exports to the host app. @internal */
+export const EXPORTED_PROVIDERS = [ConnectionsService, KeyRotationService, StrategyRegistry];
