@@ -14,3 +14,6 @@ export type { ConnectionView } from './connections/connection-view.js';
 export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotation.service.js';
 export { StrategyRegistry } from './providers/strategy-registry.js';
 export * from './events/signing-auth.events.js';
+export { TokenService } from './tokens/token.service.js';
+export type { AccessToken } from './tokens/access-token.js';
+export * from './tokens/token.errors.js';

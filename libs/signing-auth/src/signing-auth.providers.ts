@@ -13,6 +13,14 @@ import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
+import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
+import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
+import { TokenChangeNotifier } from './refresh/token-change.notifier.js';
+import { TokenRefresher } from './refresh/token-refresher.js';
+import { TokenCache } from './tokens/token-cache.js';
+import { TokenService } from './tokens/token.service.js';
+import { UsageRecorder } from './tokens/usage-recorder.js';
 import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signing-auth.options.js';
 
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
@@ -44,8 +52,21 @@ export function createCoreProviders(
     ConnectionsService,
     KeyRotationService,
     SigningAuthEventBus,
+    ...TOKEN_LIFECYCLE_PROVIDERS,
   ];
 }
 
+/** Token cache, refresh lease, change notifications and the sweep. @internal */
+const TOKEN_LIFECYCLE_PROVIDERS = [
+  RefreshLeaseRepository,
+  RefreshFailureHandler,
+  TokenChangeNotifier,
+  TokenRefresher,
+  RefreshSweepService,
+  TokenCache,
+  UsageRecorder,
+  TokenService,
+];
+
 /** What the module exports to the host app. @internal */
-export const EXPORTED_PROVIDERS = [ConnectionsService, KeyRotationService, StrategyRegistry];
+export const EXPORTED_PROVIDERS = [ConnectionsService, KeyRotationService, StrategyRegistry, TokenService];
