@@ -1,18 +1,13 @@
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
-import {
-  ProviderFailure,
-  SigningAuthModule,
-  type EncryptionKey,
-  type SigningAuthModuleOptions,
-} from 'signing-auth';
+import { SigningAuthModule, type EncryptionKey, type SigningAuthModuleOptions } from 'signing-auth';
 import { ConnectionCipher } from '../../libs/signing-auth/src/connections/connection-cipher.js';
 import { startDocuSignEmulator, type DocuSignEmulator } from '../emulators/index.js';
 import type { TestDatabase } from '../support/test-database.js';
-import { EmulatorDocuSignStrategy } from './emulator-docusign.strategy.mjs';
 
-export const CLIENT_ID = 'lifecycle-ik';
+/** DocuSign integration keys are GUIDs (the strategy checks). */
+export const CLIENT_ID = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 export const CLIENT_SECRET = 'lifecycle-sk';
 const REDIRECT_URI = 'http://app.test/signing-auth/oauth/docusign/callback';
 
@@ -26,8 +21,9 @@ export async function startLifecycleEmulator(options: { accessTokenTtlSeconds?: 
   return emu;
 }
 
-export function emulatorStrategy(emu: DocuSignEmulator): EmulatorDocuSignStrategy {
-  return new EmulatorDocuSignStrategy({ oauthUrl: emu.url, ProviderFailure });
+/** Module options that point the built-in `docusign` strategy at the emulator. */
+export function docusignAt(emu: DocuSignEmulator): Partial<SigningAuthModuleOptions> {
+  return { hosts: { docusignOAuthUrl: emu.url } };
 }
 
 export async function bootApp(
@@ -109,7 +105,7 @@ export async function seedConnections(
         new Date(now),
         new Date(now + 10 * 86_400_000),
         JSON.stringify({ accountId }),
-        JSON.stringify({ integrationKey: CLIENT_ID }),
+        JSON.stringify({ environment: 'demo', integrationKey: CLIENT_ID, grant: 'authorization_code' }),
       );
       const a = (n: number) => `$${p + n}`;
       return `(gen_random_uuid(), ${a(1)}, ${a(2)}, 'active', 'authorization_code', '["signature","extended"]'::jsonb,

@@ -2,6 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import {
   ConnectionNotFoundError,
+  ConnectionsService,
   SigningAuthReauthRequiredError,
   TokenService,
   type SigningAuthObserver,
@@ -12,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { newKey } from '../support/test-keys.js';
 import {
   bootApp,
-  emulatorStrategy,
+  docusignAt,
   readRow,
   seedConnections,
   startLifecycleEmulator,
@@ -42,7 +43,7 @@ describe('TokenService: always-valid tokens on demand (DocuSign emulator, 600 s 
     db = await createTestDatabase();
     emu = await startLifecycleEmulator({ accessTokenTtlSeconds: 600 });
     ({ app, dataSource } = await bootApp(db, newKey('k1'), {
-      strategies: [emulatorStrategy(emu)],
+      ...docusignAt(emu),
       observer,
       clock: now,
       refresh: { backoffBaseMs: 30_000 },
@@ -187,6 +188,13 @@ describe('TokenService: always-valid tokens on demand (DocuSign emulator, 600 s 
       SigningAuthReauthRequiredError,
     );
     expect(refreshRequests()).toBe(before);
+  });
+
+  it('stops serving a cached token as soon as the connection is deleted', async () => {
+    const [tenant] = await seedConnections(app, emu, { prefix: 'gone', count: 1, now: now() });
+    await tokens.getAccessToken(tenant, 'docusign');
+    await app.get(ConnectionsService).delete(tenant, 'docusign');
+    await expect(tokens.getAccessToken(tenant, 'docusign')).rejects.toBeInstanceOf(ConnectionNotFoundError);
   });
 
   it('names the tenant and provider of a missing connection', async () => {

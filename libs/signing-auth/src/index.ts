@@ -14,6 +14,18 @@ export type { ConnectionView } from './connections/connection-view.js';
 export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotation.service.js';
 export { StrategyRegistry } from './providers/strategy-registry.js';
 export * from './events/signing-auth.events.js';
+export {
+  AuthorizationFlowService,
+  type AuthorizationCallbackParams,
+} from './authorization/authorization-flow.service.js';
+export * from './authorization/authorization.errors.js';
+export {
+  DocSpringDataRequestService,
+  type DocSpringDataRequestToken,
+  type DocSpringDataRequestTokenType,
+} from './docspring/docspring-data-request.service.js';
+export * from './docspring/docspring.errors.js';
+export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js';
 export { TokenService } from './tokens/token.service.js';
 export type { AccessToken } from './tokens/access-token.js';
 export * from './tokens/token.errors.js';

@@ -5,6 +5,9 @@ import { SIGNING_AUTH_DATA_SOURCE } from './common/tokens.js';
 import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
+import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
+import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
+import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
 import { KeyRotationService } from './crypto/key-rotation.service.js';
 import { Keyring } from './crypto/keyring.js';
@@ -52,6 +55,9 @@ export function createCoreProviders(
     ConnectionsService,
     KeyRotationService,
     SigningAuthEventBus,
+    PendingAuthorizationRepository,
+    AuthorizationFlowService,
+    DocSpringDataRequestService,
     ...TOKEN_LIFECYCLE_PROVIDERS,
   ];
 }
@@ -69,4 +75,11 @@ const TOKEN_LIFECYCLE_PROVIDERS = [
 ];
 
 /** What the module exports to the host app. @internal */
-export const EXPORTED_PROVIDERS = [ConnectionsService, KeyRotationService, StrategyRegistry, TokenService];
+export const EXPORTED_PROVIDERS = [
+  ConnectionsService,
+  KeyRotationService,
+  StrategyRegistry,
+  AuthorizationFlowService,
+  DocSpringDataRequestService,
+  TokenService,
+];

@@ -62,12 +62,18 @@ export class RefreshLeaseRepository {
    * same moment take disjoint rows; the inner SELECT reads `signing_auth_connections_due_idx` (partial
    * index on next_refresh_at for status active/error).
    */
-  async claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<ConnectionEntity[]> {
+  async claimDue(
+    owner: string,
+    dueBy: Date,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ConnectionEntity[]> {
     const rows = await this.run(
       `UPDATE "signing_auth_connections" SET "lease_owner" = $1, "lease_expires_at" = $2
         WHERE "id" IN (
           SELECT "id" FROM "signing_auth_connections"
-           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $3
+           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $5
              AND "status" IN ('active', 'error')
              AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
            ORDER BY "next_refresh_at"
@@ -75,7 +81,7 @@ export class RefreshLeaseRepository {
            FOR UPDATE SKIP LOCKED)
           AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
         RETURNING "id"`,
-      [owner, new Date(now.getTime() + leaseMs), now, limit],
+      [owner, new Date(now.getTime() + leaseMs), now, limit, dueBy],
     );
     if (rows.length === 0) return [];
     return this.dataSource
@@ -91,6 +97,15 @@ export class RefreshLeaseRepository {
       [row.id, owner, row.version, new Date(now.getTime() + leaseMs)],
     );
     return rows.length > 0;
+  }
+
+  /** Sets the next scheduled refresh unless the row changed since it was read (version). */
+  async schedule(row: ConnectionEntity, nextRefreshAt: Date | null): Promise<void> {
+    await this.run(
+      `UPDATE "signing_auth_connections" SET "next_refresh_at" = $3
+        WHERE "id" = $1 AND "version" = $2 RETURNING "id"`,
+      [row.id, row.version, nextRefreshAt],
+    );
   }
 
   /** Gives the lease back without touching the grant; optionally sets the next scheduled refresh. */

@@ -57,6 +57,12 @@ export function isFresh(timing: RefreshTiming, row: ConnectionEntity, now: Date)
  * - the earliest of those; `null` when nothing needs keeping warm.
  */
 export function nextScheduledRefresh(timing: RefreshTiming, row: ConnectionEntity, now: Date): Date | null {
+  const due = refreshDueAt(timing, row, now);
+  return due === null ? null : new Date(Math.max(due.getTime(), now.getTime() + MIN_SCHEDULE_GAP_MS));
+}
+
+/** When the connection is due (see {@link nextScheduledRefresh}), without the minimum gap. */
+export function refreshDueAt(timing: RefreshTiming, row: ConnectionEntity, now: Date): Date | null {
   const candidates: number[] = [];
   const lastUsedAt = toDate(row.lastUsedAt);
   const inUse =
@@ -70,8 +76,7 @@ export function nextScheduledRefresh(timing: RefreshTiming, row: ConnectionEntit
     if (lifetime > 0)
       candidates.push(rtIssued.getTime() + timing.refresh.refreshTokenRenewFraction * lifetime);
   }
-  if (candidates.length === 0) return null;
-  return new Date(Math.max(Math.min(...candidates), now.getTime() + MIN_SCHEDULE_GAP_MS));
+  return candidates.length === 0 ? null : new Date(Math.min(...candidates));
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
-import { nextScheduledRefresh } from './refresh-policy.js';
+import { refreshDueAt } from './refresh-policy.js';
 import { TokenRefresher } from './token-refresher.js';
 
 /** Name of the cron job in the host's SchedulerRegistry. */
@@ -104,9 +104,12 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     report.expiredAuthorizationsDeleted = await this.leases.deleteExpiredPendingAuthorizations(
       this.options.clock(),
     );
+    // Only what was due when the run started: every handled row is rescheduled after that instant, so
+    // the run ends even when handling a batch takes longer than the shortest reschedule.
+    const cutoff = this.options.clock();
     for (;;) {
       const now = this.options.clock();
-      const rows = await this.leases.claimDue(this.refresher.owner, now, leaseMs, batchSize);
+      const rows = await this.leases.claimDue(this.refresher.owner, cutoff, now, leaseMs, batchSize);
       report.claimed += rows.length;
       await forEachLimited(rows, concurrency, async (row) => {
         try {
@@ -116,8 +119,8 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
             trigger: 'sweep',
             // Due by schedule, but the schedule may be stale (the connection fell out of use): look again.
             satisfied: (current, _c, at) => {
-              const next = nextScheduledRefresh(this.options, current, at);
-              return current.status === 'active' && (next === null || next > at);
+              const due = refreshDueAt(this.options, current, at);
+              return current.status === 'active' && (due === null || due > at);
             },
             acceptStale: true,
             ignoreBackoff: true,
@@ -128,7 +131,6 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
           report.failed++; // recorded on the row, logged and emitted as an event by the refresher
         }
       });
-      // Every handled row left the due set (new schedule, backoff or a needs_reauth stop), so this ends.
       if (rows.length < batchSize) break;
     }
     if (report.claimed > 0) {

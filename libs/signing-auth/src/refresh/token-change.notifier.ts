@@ -38,6 +38,18 @@ export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown 
     this.listeners.push(listener);
   }
 
+  /**
+   * Tells this process and every other replica that a connection changed outside a refresh (replaced or
+   * deleted by an admin), so no cache keeps serving its old token. `version` null drops any cached entry.
+   */
+  async announce(tenantId: string, provider: string, version: number | null): Promise<void> {
+    const v = version ?? Number.MAX_SAFE_INTEGER;
+    this.publishLocal(tenantId, provider, v);
+    await this.dataSource.query(`SELECT pg_notify('${TOKEN_CHANGED_CHANNEL}', $1)`, [
+      JSON.stringify({ t: tenantId, p: provider, v }),
+    ]);
+  }
+
   publishLocal(tenantId: string, provider: string, version: number): void {
     for (const listener of this.listeners) listener(tenantId, provider, version);
   }

@@ -204,6 +204,17 @@ export class TokenRefresher {
     };
   }
 
+  /**
+   * Schedules a connection whose grant the connect flow just stored (refresh-token renewal, or keeping
+   * the access token warm), and tells the other replicas its token changed.
+   */
+  async scheduleConnected(row: ConnectionEntity): Promise<Date | null> {
+    const next = nextScheduledRefresh(this.options, row, this.options.clock());
+    await this.leases.schedule(row, next);
+    this.notifier.publishLocal(row.tenantId, row.provider, row.version);
+    return next;
+  }
+
   /** Active rows get a schedule recomputed from their state; an `error` row keeps its backoff. */
   private reschedule(row: ConnectionEntity, now: Date): Date | null | undefined {
     return row.status === 'active' ? nextScheduledRefresh(this.options, row, now) : undefined;
