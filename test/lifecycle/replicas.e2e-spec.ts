@@ -103,11 +103,11 @@ describeWithServer('three replicas in separate processes share one PostgreSQL', 
     emu.failNext({ drop: true, delayMs: 2_000 }, 1, (req) => req.path === '/oauth/token');
     const [victim, survivor] = replicas;
     void victim.request({ type: 'get', tenantId: tenant }).catch(() => undefined);
-    let leased = storedBefore;
-    for (let i = 0; i < 100 && !leased.lease_owner; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      leased = await readRow(dataSource, tenant);
-    }
+    // Kill it mid-call: once its token request is at the emulator, with the lease held.
+    const inFlight = () => emu.requests.some((r) => r.path === '/oauth/token' && r.injected);
+    for (let i = 0; i < 200 && !inFlight(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inFlight()).toBe(true);
+    const leased = await readRow(dataSource, tenant);
     expect(leased.lease_owner).toEqual(expect.any(String));
     await victim.kill();
 
