@@ -14,3 +14,10 @@ export type { ConnectionView } from './connections/connection-view.js';
 export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotation.service.js';
 export { StrategyRegistry } from './providers/strategy-registry.js';
 export * from './events/signing-auth.events.js';
+export {
+  SigningAuthHealthIndicator,
+  type SigningAuthHealthOptions,
+} from './health/signing-auth.health-indicator.js';
+export type { ConnectionHealthCounts } from './health/connection-health.query.js';
+export { SigningAuthMetricNames } from './metrics/signing-auth.metrics.js';
+export type { AdminErrorBody } from './admin/admin-error.js';

@@ -6,6 +6,9 @@ import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
+import { ConnectionHealthQuery } from './health/connection-health.query.js';
+import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
+import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
 import { KeyRotationService } from './crypto/key-rotation.service.js';
 import { Keyring } from './crypto/keyring.js';
 import { SecretCipher } from './crypto/secret-cipher.js';
@@ -44,8 +47,16 @@ export function createCoreProviders(
     ConnectionsService,
     KeyRotationService,
     SigningAuthEventBus,
+    ConnectionHealthQuery,
+    SigningAuthHealthIndicator,
+    SigningAuthMetrics,
   ];
 }
 
 /** What the module exports to the host app. @internal */
-export const EXPORTED_PROVIDERS = [ConnectionsService, KeyRotationService, StrategyRegistry];
+export const EXPORTED_PROVIDERS = [
+  ConnectionsService,
+  KeyRotationService,
+  StrategyRegistry,
+  SigningAuthHealthIndicator,
+];
