@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SigningAuthModule } from 'signing-auth';
+import { appConfigModule, signingAuthOptions, typeOrmOptions } from './config/module-factories.js';
+import { HealthController } from './health/health.controller.js';
+
+/**
+ * The example host app. It owns TypeORM, the scheduler and the event emitter; signing-auth plugs into
+ * them — these are the "three lines" a user adds.
+ */
+@Module({
+  imports: [
+    appConfigModule,
+    TypeOrmModule.forRootAsync({ inject: [ConfigService], useFactory: typeOrmOptions }),
+    ScheduleModule.forRoot(),
+    EventEmitterModule.forRoot(),
+    SigningAuthModule.forRootAsync({
+      adminApi: true,
+      inject: [ConfigService],
+      useFactory: signingAuthOptions,
+    }),
+  ],
+  controllers: [HealthController],
+})
+export class AppModule {}

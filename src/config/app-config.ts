@@ -1,0 +1,98 @@
+/**
+ * The example app's environment, validated once at start-up. Every variable is listed in the README.
+ * Errors name the variable and the fix; values of secrets are never echoed.
+ */
+export interface AppConfig {
+  port: number;
+  production: boolean;
+  databaseUrl?: string;
+  /** Where the embedded database and the generated development secrets live. */
+  dataDir: string;
+  encryptionKeys?: string;
+  adminTokens?: string[];
+  publicUrl: string;
+  sweepCron?: string;
+  hosts: {
+    docusignOAuthUrl?: string;
+    formstackAuthUrl?: string;
+    signicatUrl?: string;
+    docspringApiUrl?: string;
+  };
+}
+
+export class AppConfigError extends Error {
+  override readonly name = 'AppConfigError';
+}
+
+export function validateAppConfig(env: Record<string, unknown>): AppConfig {
+  const str = (name: string): string | undefined => {
+    const value = env[name];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const production = str('NODE_ENV') === 'production';
+  const port = parsePort(str('PORT'));
+  const encryptionKeys = str('SIGNING_AUTH_ENCRYPTION_KEYS');
+  const adminTokens = str('SIGNING_AUTH_ADMIN_TOKENS')
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (production) {
+    const missing = [
+      !encryptionKeys && 'SIGNING_AUTH_ENCRYPTION_KEYS (id:base64key,... — the first key is active)',
+      !adminTokens?.length && 'SIGNING_AUTH_ADMIN_TOKENS (comma-separated bearer tokens for the admin API)',
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new AppConfigError(
+        `NODE_ENV=production needs explicit secrets; set ${missing.join(' and ')}. ` +
+          'Development keys are generated only outside production.',
+      );
+    }
+  }
+  const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
+  if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {
+    throw new AppConfigError(
+      `SIGNING_AUTH_SWEEP_CRON must be a cron expression of 5 or 6 fields (seconds first), e.g. "*/5 * * * * *".`,
+    );
+  }
+  return {
+    port,
+    production,
+    databaseUrl: url('DATABASE_URL', str('DATABASE_URL'), ['postgres:', 'postgresql:']),
+    dataDir: str('SIGNING_AUTH_DATA_DIR') ?? '.data',
+    encryptionKeys,
+    adminTokens,
+    publicUrl: (
+      url('SIGNING_AUTH_PUBLIC_URL', str('SIGNING_AUTH_PUBLIC_URL')) ?? `http://localhost:${port}`
+    ).replace(/\/+$/, ''),
+    sweepCron,
+    hosts: {
+      docusignOAuthUrl: url('SIGNING_AUTH_DOCUSIGN_OAUTH_URL', str('SIGNING_AUTH_DOCUSIGN_OAUTH_URL')),
+      formstackAuthUrl: url('SIGNING_AUTH_FORMSTACK_AUTH_URL', str('SIGNING_AUTH_FORMSTACK_AUTH_URL')),
+      signicatUrl: url('SIGNING_AUTH_SIGNICAT_URL', str('SIGNING_AUTH_SIGNICAT_URL')),
+      docspringApiUrl: url('SIGNING_AUTH_DOCSPRING_API_URL', str('SIGNING_AUTH_DOCSPRING_API_URL')),
+    },
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AppConfigError(`PORT must be an integer between 0 and 65535, got "${value}".`);
+  }
+  return port;
+}
+
+function url(name: string, value: string | undefined, protocols = ['http:', 'https:']): string | undefined {
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new AppConfigError(`${name} must be a URL (${protocols.join(' or ')}//...).`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new AppConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return protocols.includes('http:') ? value.replace(/\/+$/, '') : value;
+}
