@@ -15,6 +15,18 @@ export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotatio
 export { StrategyRegistry } from './providers/strategy-registry.js';
 export * from './events/signing-auth.events.js';
 export {
+  AuthorizationFlowService,
+  type AuthorizationCallbackParams,
+} from './authorization/authorization-flow.service.js';
+export * from './authorization/authorization.errors.js';
+export {
+  DocSpringDataRequestService,
+  type DocSpringDataRequestToken,
+  type DocSpringDataRequestTokenType,
+} from './docspring/docspring-data-request.service.js';
+export * from './docspring/docspring.errors.js';
+export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js';
+export {
   SigningAuthHealthIndicator,
   type SigningAuthHealthOptions,
 } from './health/signing-auth.health-indicator.js';

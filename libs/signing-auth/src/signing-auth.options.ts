@@ -12,10 +12,33 @@ export interface ProviderHostOverrides {
   docusignOAuthUrl?: string;
   /** Formstack Sign auth server (replaces `https://sign-auth.insuresign.io` and the legacy `https://auth.insuresign.io`). */
   formstackAuthUrl?: string;
+  /**
+   * Formstack Sign legacy auth server, for connections with `legacyHost: true` (credentials issued before
+   * 15 January 2021). Default: `formstackAuthUrl` when that is set, else `https://auth.insuresign.io`.
+   */
+  formstackLegacyAuthUrl?: string;
   /** Signicat API host (replaces `https://api.signicat.io`, `https://api.signicat.com` and `https://api.idfy.io`). */
   signicatUrl?: string;
+  /** Signicat's deprecated Idfy host only (generation `idfy`). Default: `signicatUrl`, else `https://api.idfy.io`. */
+  signicatIdfyUrl?: string;
   /** DocSpring API host (replaces `https://sync.api.docspring.com` and `https://sync.api-eu.docspring.com`). */
   docspringApiUrl?: string;
+}
+
+/**
+ * Provider facts that are not confirmed by the vendors, so they are settings (see the README's Providers section).
+ * @publicApi
+ */
+export interface ProviderSettings {
+  docusign?: {
+    /**
+     * Lifetime assumed for a newly issued DocuSign refresh token ("typically 30 days", "subject to change").
+     * Sets `refreshTokenExpiresAt`, from which the sweep renews it early. Default: `30`.
+     */
+    refreshTokenLifetimeDays?: number;
+    /** `exp - iat` of the JWT-grant assertion; DocuSign accepts at most 3600. Default: `3600`. */
+    jwtLifetimeSeconds?: number;
+  };
 }
 
 /**
@@ -107,6 +130,8 @@ export interface SigningAuthModuleOptions {
   publicUrl?: string;
   /** Host overrides for the built-in strategies. Default: the providers' production hosts. */
   hosts?: ProviderHostOverrides;
+  /** Unconfirmed provider facts, as settings. Default: DocuSign refresh tokens live 30 days, JWT assertions 1 hour. */
+  providerSettings?: ProviderSettings;
   /** Extra strategies (custom providers); one with a built-in id replaces the built-in. Default: `[]`. */
   strategies?: SigningAuthStrategy[];
   /** Refresh timing. */

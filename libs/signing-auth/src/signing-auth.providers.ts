@@ -5,6 +5,9 @@ import { SIGNING_AUTH_DATA_SOURCE } from './common/tokens.js';
 import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
+import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
+import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
+import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
@@ -47,6 +50,9 @@ export function createCoreProviders(
     ConnectionsService,
     KeyRotationService,
     SigningAuthEventBus,
+    PendingAuthorizationRepository,
+    AuthorizationFlowService,
+    DocSpringDataRequestService,
     ConnectionHealthQuery,
     SigningAuthHealthIndicator,
     SigningAuthMetrics,
@@ -58,5 +64,7 @@ export const EXPORTED_PROVIDERS = [
   ConnectionsService,
   KeyRotationService,
   StrategyRegistry,
+  AuthorizationFlowService,
+  DocSpringDataRequestService,
   SigningAuthHealthIndicator,
 ];

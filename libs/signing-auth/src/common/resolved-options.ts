@@ -15,6 +15,7 @@ export interface ResolvedOptions {
   routePrefix: string;
   adminApi: boolean;
   hosts: ProviderHostOverrides;
+  providerSettings: { docusign: { refreshTokenLifetimeDays: number; jwtLifetimeSeconds: number } };
   strategies: SigningAuthStrategy[];
   refresh: {
     leewaySeconds: number;
@@ -81,7 +82,8 @@ export function resolveOptions(
     publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
     routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,
-    hosts: options.hosts ?? {},
+    hosts: stripTrailingSlashes(options.hosts ?? {}),
+    providerSettings: resolveProviderSettings(options),
     strategies: options.strategies ?? [],
     refresh,
     sweep: {
@@ -107,4 +109,31 @@ export function normalizePrefix(prefix: string): string {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function stripTrailingSlashes(hosts: ProviderHostOverrides): ProviderHostOverrides {
+  return Object.fromEntries(
+    Object.entries(hosts)
+      .filter(([, v]) => typeof v === 'string' && v.length > 0)
+      .map(([k, v]) => [k, (v as string).replace(/\/+$/, '')]),
+  ) as ProviderHostOverrides;
+}
+
+function resolveProviderSettings(options: SigningAuthModuleOptions): ResolvedOptions['providerSettings'] {
+  const docusign = {
+    refreshTokenLifetimeDays: 30,
+    jwtLifetimeSeconds: 3600,
+    ...stripUndefined(options.providerSettings?.docusign ?? {}),
+  };
+  if (!(docusign.refreshTokenLifetimeDays > 0)) {
+    throw new Error(
+      'signing-auth: providerSettings.docusign.refreshTokenLifetimeDays must be a positive number.',
+    );
+  }
+  if (!(docusign.jwtLifetimeSeconds >= 60 && docusign.jwtLifetimeSeconds <= 3600)) {
+    throw new Error(
+      'signing-auth: providerSettings.docusign.jwtLifetimeSeconds must be between 60 and 3600 (DocuSign accepts at most one hour).',
+    );
+  }
+  return { docusign };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
-import type { ValidatedConnectionInput } from '../providers/strategy.interface.js';
+import type { TokenGrant, ValidatedConnectionInput } from '../providers/strategy.interface.js';
 import { ConnectionCipher } from './connection-cipher.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { ConnectionEntity } from './connection.entity.js';
@@ -80,6 +80,66 @@ export class ConnectionRepository {
       ],
     );
     return (await this.findOne(tenantId, provider)) as ConnectionEntity;
+  }
+
+  /**
+   * Stores the grant a connect flow (authorization code exchange) just obtained, in one statement: tokens
+   * as ciphertext, expiries, status `active`, failures cleared, lease released, and `version + 1` so any
+   * refresh in flight with the old grant is fenced out of writing back.
+   * `grant.refreshToken`: a string replaces the stored one, `null` clears it, `undefined` keeps it;
+   * `grant.refreshTokenExpiresAt` likewise. `metadata`: replaces the stored metadata; `undefined` keeps it.
+   * Returns null when the connection no longer exists (deleted while the flow ran).
+   */
+  async storeConnectedGrant(
+    tenantId: string,
+    provider: string,
+    grant: TokenGrant,
+    metadata: Record<string, unknown> | undefined,
+    now: Date,
+  ): Promise<ConnectionEntity | null> {
+    const enc = (column: 'accessTokenCiphertext' | 'refreshTokenCiphertext', value: string): string =>
+      this.cipher.encrypt(tenantId, provider, column, value);
+    const setRefresh = grant.refreshToken !== undefined;
+    const setRefreshExpiry = grant.refreshTokenExpiresAt !== undefined || grant.refreshToken === null;
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE "signing_auth_connections" SET
+         "access_token_ciphertext" = $3,
+         "token_type" = $4,
+         "access_token_expires_at" = $5,
+         "refresh_token_ciphertext" = CASE WHEN $6::boolean THEN $7::text ELSE "refresh_token_ciphertext" END,
+         "refresh_token_issued_at" = CASE WHEN $6::boolean THEN
+             (CASE WHEN $7::text IS NULL THEN NULL ELSE $10::timestamptz END)
+           ELSE "refresh_token_issued_at" END,
+         "refresh_token_expires_at" = CASE WHEN $8::boolean THEN $9::timestamptz ELSE "refresh_token_expires_at" END,
+         "scopes" = COALESCE($11::jsonb, "scopes"),
+         "metadata" = COALESCE($12::jsonb, "metadata"),
+         "status" = 'active',
+         "failure_count" = 0,
+         "last_error" = NULL,
+         "last_refreshed_at" = $10,
+         "lease_owner" = NULL,
+         "lease_expires_at" = NULL,
+         "version" = "version" + 1,
+         "updated_at" = $10
+       WHERE "tenant_id" = $1 AND "provider" = $2
+       RETURNING "id"`,
+      [
+        tenantId,
+        provider,
+        enc('accessTokenCiphertext', grant.accessToken),
+        grant.tokenType,
+        grant.expiresAt,
+        setRefresh,
+        typeof grant.refreshToken === 'string' ? enc('refreshTokenCiphertext', grant.refreshToken) : null,
+        setRefreshExpiry,
+        grant.refreshToken === null ? null : (grant.refreshTokenExpiresAt ?? null),
+        now,
+        grant.scopes && grant.scopes.length > 0 ? JSON.stringify(grant.scopes) : null,
+        metadata === undefined ? null : JSON.stringify(metadata),
+      ],
+    );
+    if (firstResultRows(rows).length === 0) return null;
+    return this.findOne(tenantId, provider);
   }
 
   /**

@@ -18,12 +18,19 @@ export class ProviderFailure extends Error {
     readonly kind: ProviderFailureKind,
     message: string,
     readonly details: {
-      /** The provider's error code, e.g. `invalid_grant`, `consent_required`, `invalid_client`. */
+      /**
+       * The provider's error code, e.g. `invalid_grant`, `consent_required`, `invalid_client`; or the
+       * library's own: `timeout`, `network_error`, `invalid_response`, `http_error`.
+       */
       code?: string;
+      /** The provider's description (`error_description`, Signicat's `detail`, DocSpring's `error`), redacted. */
+      description?: string;
       httpStatus?: number;
       retryAfterMs?: number;
       /** DocuSign JWT: where an admin grants consent. */
       consentUrl?: string;
+      /** Bad client credentials (as opposed to a lapsed grant): a human must fix the connection's secrets. */
+      credentialsRefused?: boolean;
     } = {},
   ) {
     super(message);

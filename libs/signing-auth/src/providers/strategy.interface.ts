@@ -36,6 +36,10 @@ export interface TokenGrant {
    * A string: the provider rotated it; the old one must never be sent again.
    */
   refreshToken?: string | null;
+  /**
+   * `undefined`: keep the stored expiry (DocuSign without `extended` keeps the first token's absolute expiry).
+   * `null`: unknown or none. A date: when the refresh token lapses.
+   */
   refreshTokenExpiresAt?: Date | null;
   /** Granted scopes when the provider reports them. */
   scopes?: string[];

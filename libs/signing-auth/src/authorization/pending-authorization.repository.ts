@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
+import type { AuthorizationStateFailure } from './authorization.errors.js';
+
+/** A pending authorization as read back from the database. @internal */
+export interface PendingAuthorizationRow {
+  id: string;
+  tenantId: string;
+  provider: string;
+  codeVerifierCiphertext: string;
+  redirectUri: string;
+  expiresAt: Date;
+}
+
+/** How long used or expired rows are kept (for telling "replayed"/"expired" from "unknown"). */
+const RETENTION_MS = 24 * 3_600_000;
+
+/**
+ * Single-use pending authorizations. Every state change is one statement, so it is atomic also on the
+ * embedded database (one shared connection, no isolation between concurrent transactions).
+ * @internal
+ */
+@Injectable()
+export class PendingAuthorizationRepository {
+  constructor(@Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async insert(row: Omit<PendingAuthorizationRow, 'id'> & { stateHash: string; now: Date }): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "signing_auth_pending_authorizations"
+         ("id", "state_hash", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at",
+          "created_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        randomUUID(),
+        row.stateHash,
+        row.tenantId,
+        row.provider,
+        row.codeVerifierCiphertext,
+        row.redirectUri,
+        row.expiresAt,
+        row.now,
+      ],
+    );
+  }
+
+  /**
+   * Marks the authorization with this state hash used, if it is unused and unexpired: one conditional
+   * UPDATE, so two callbacks racing with the same state cannot both win. On failure, says why.
+   */
+  async consume(
+    stateHash: string,
+    now: Date,
+  ): Promise<
+    | { ok: true; row: PendingAuthorizationRow }
+    | { ok: false; reason: AuthorizationStateFailure; tenantId?: string }
+  > {
+    const result: unknown[] = await this.dataSource.query(
+      `UPDATE "signing_auth_pending_authorizations" SET "consumed_at" = $2
+       WHERE "state_hash" = $1 AND "consumed_at" IS NULL AND "expires_at" > $2
+       RETURNING "id", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at"`,
+      [stateHash, now],
+    );
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+    if (rows.length > 0) return { ok: true, row: toRow(rows[0]) };
+    const found: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT "tenant_id", "consumed_at" FROM "signing_auth_pending_authorizations" WHERE "state_hash" = $1`,
+      [stateHash],
+    );
+    if (found.length === 0) return { ok: false, reason: 'unknown' };
+    const tenantId = String(found[0].tenant_id);
+    return { ok: false, reason: found[0].consumed_at ? 'replayed' : 'expired', tenantId };
+  }
+
+  /** Forgets authorizations used or expired more than a day ago. */
+  async purge(now: Date): Promise<void> {
+    const before = new Date(now.getTime() - RETENTION_MS);
+    await this.dataSource.query(`DELETE FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1`, [
+      before,
+    ]);
+  }
+}
+
+function toRow(r: Record<string, unknown>): PendingAuthorizationRow {
+  return {
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    provider: String(r.provider),
+    codeVerifierCiphertext: String(r.code_verifier_ciphertext),
+    redirectUri: String(r.redirect_uri),
+    expiresAt: r.expires_at instanceof Date ? r.expires_at : new Date(String(r.expires_at)),
+  };
+}

@@ -1,0 +1,55 @@
+import type { StrategyConnection, TokenGrant, ValidatedConnectionInput } from '../strategy.interface.js';
+import { BaseProviderStrategy } from '../shared/base.strategy.js';
+import { validatePart } from '../shared/connection-validation.js';
+import { DocSpringConfigDto, DocSpringSecretsDto } from './docspring.dto.js';
+
+/** API hosts per region (providers.md §4.2: the official client's `sync.` hosts). */
+const HOSTS = { us: 'https://sync.api.docspring.com', eu: 'https://sync.api-eu.docspring.com' };
+
+/**
+ * DocSpring has no OAuth: every call carries HTTP Basic with the API token id and secret. The strategy
+ * presents that as a grant whose access token is `base64(tokenId:tokenSecret)`, type `Basic`, that never
+ * expires, so the rest of the library (cache, interceptor, views) treats DocSpring like any provider.
+ * @internal
+ */
+export class DocSpringStrategy extends BaseProviderStrategy {
+  readonly id = 'docspring';
+
+  validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
+    const config = validatePart('config', DocSpringConfigDto, input.config);
+    const secrets = validatePart('secrets', DocSpringSecretsDto, input.secrets);
+    return {
+      config: { region: config.region, tokenId: config.tokenId },
+      secrets: { tokenSecret: secrets.tokenSecret },
+      grantType: 'api_token',
+      scopes: [],
+    };
+  }
+
+  usesAuthorizationCode(): boolean {
+    return false;
+  }
+
+  /** The API origin (without `/api/v1`): the host override, or the region's host. */
+  apiBaseUrl(connection: StrategyConnection): string {
+    const region = (connection.config.region as 'us' | 'eu' | undefined) ?? 'us';
+    return this.deps.hosts.docspringApiUrl ?? HOSTS[region] ?? HOSTS.us;
+  }
+
+  async refresh(connection: StrategyConnection): Promise<TokenGrant> {
+    // Byte-for-byte what the official client (superagent's `.auth(id, secret)`) sends: utf-8, base64,
+    // no form-encoding of the parts.
+    const credentials = `${String(connection.config.tokenId)}:${connection.secrets.tokenSecret ?? ''}`;
+    return {
+      accessToken: Buffer.from(credentials, 'utf8').toString('base64'),
+      tokenType: 'Basic',
+      expiresAt: null,
+      refreshToken: null,
+      refreshTokenExpiresAt: null,
+    };
+  }
+
+  override authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string {
+    return `Basic ${grant.accessToken}`;
+  }
+}

@@ -1,0 +1,238 @@
+import { Logger } from '@nestjs/common';
+import { ConnectionValidationError } from '../../connections/connection.errors.js';
+import { ProviderFailure } from '../provider.errors.js';
+import type {
+  AuthorizationUrlParams,
+  CodeExchangeParams,
+  StrategyConnection,
+  StrategyContext,
+  TokenGrant,
+  ValidatedConnectionInput,
+} from '../strategy.interface.js';
+import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
+import { compact, validatePart } from '../shared/connection-validation.js';
+import { queryString } from '../shared/pkce.js';
+import { oauthBasicAuth } from '../shared/provider-http.client.js';
+import { grantFromTokenResponse } from '../shared/token-response.js';
+import { DocuSignConfigDto, DocuSignSecretsDto } from './docusign.dto.js';
+import { signDocuSignAssertion } from './docusign-jwt.js';
+import { pickDocuSignAccount } from './docusign-userinfo.js';
+
+const HOSTS = { demo: 'https://account-d.docusign.com', production: 'https://account.docusign.com' };
+const JWT_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** `extended` renews the refresh token's lifetime on every refresh (providers.md §1.2). */
+const DEFAULT_CODE_SCOPES = ['signature', 'extended'];
+const DEFAULT_JWT_SCOPES = ['signature', 'impersonation'];
+
+interface DocuSignConfig {
+  environment: 'demo' | 'production';
+  integrationKey: string;
+  grant: 'authorization_code' | 'jwt';
+  scopes?: string[];
+  accountId?: string;
+  userId?: string;
+}
+
+/**
+ * DocuSign: authorization-code grant (PKCE S256 + state, Basic auth, rotating refresh tokens) and JWT grant
+ * (RS256 assertion, no refresh token). After connecting, userinfo gives the account and its `base_uri`.
+ * @internal
+ */
+export class DocuSignStrategy extends BaseProviderStrategy {
+  readonly id = 'docusign';
+  private readonly logger = new Logger(DocuSignStrategy.name);
+
+  validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
+    const config = validatePart('config', DocuSignConfigDto, input.config);
+    const secrets = validatePart('secrets', DocuSignSecretsDto, input.secrets);
+    const jwt = config.grant === 'jwt';
+    const needed = jwt ? 'privateKey' : 'secretKey';
+    const unused = jwt ? 'secretKey' : 'privateKey';
+    if (!secrets[needed])
+      throw new ConnectionValidationError(`secrets.${needed}`, `is required for the ${config.grant} grant`);
+    if (secrets[unused])
+      throw new ConnectionValidationError(`secrets.${unused}`, `is not used by the ${config.grant} grant`);
+    const scopes = this.scopesOf(config);
+    if (jwt && !scopes.includes('impersonation')) {
+      throw new ConnectionValidationError('config.scopes', 'must include "impersonation" for the jwt grant');
+    }
+    return {
+      config: compact({ ...config }),
+      secrets: compact({ ...secrets }) as Record<string, string>,
+      grantType: config.grant,
+      scopes,
+    };
+  }
+
+  usesAuthorizationCode(connection: StrategyConnection): boolean {
+    return this.config(connection).grant === 'authorization_code';
+  }
+
+  /** The account server: the host override, or DocuSign's demo/production host. */
+  oauthBaseUrl(connection: StrategyConnection): string {
+    return this.deps.hosts.docusignOAuthUrl ?? HOSTS[this.config(connection).environment] ?? HOSTS.demo;
+  }
+
+  buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
+    const config = this.config(connection);
+    return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
+      response_type: 'code',
+      scope: this.scopesOf(config).join(' '),
+      client_id: config.integrationKey,
+      redirect_uri: params.redirectUri,
+      state: params.state,
+      code_challenge: params.codeChallenge,
+      code_challenge_method: 'S256',
+    })}`;
+  }
+
+  /** Where an admin or the user grants JWT consent (`signature impersonation`). */
+  consentUrl(connection: StrategyConnection): string {
+    const config = this.config(connection);
+    return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
+      response_type: 'code',
+      scope: this.scopesOf(config).join(' '),
+      client_id: config.integrationKey,
+      redirect_uri: this.deps.redirectUri(this.id),
+    })}`;
+  }
+
+  async exchangeCode(
+    connection: StrategyConnection,
+    params: CodeExchangeParams,
+    context: StrategyContext,
+  ): Promise<TokenGrant> {
+    // DocuSign's documented exchange has no redirect_uri (providers.md §1.3).
+    return this.tokenRequest(
+      connection,
+      context,
+      'code exchange',
+      {
+        grant_type: 'authorization_code',
+        code: params.code,
+        code_verifier: params.codeVerifier,
+      },
+      [params.code, params.codeVerifier],
+    );
+  }
+
+  async refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    if (this.config(connection).grant === 'jwt') return this.jwtGrant(connection, context);
+    if (!connection.refreshToken) throw this.missingRefreshToken(connection);
+    return this.tokenRequest(connection, context, 'refresh', {
+      grant_type: 'refresh_token',
+      refresh_token: connection.refreshToken,
+    });
+  }
+
+  async afterConnect(
+    connection: StrategyConnection,
+    grant: TokenGrant,
+    context: StrategyContext,
+  ): Promise<Record<string, unknown>> {
+    const failure = this.failureContext(connection, 'userinfo', [grant.accessToken]);
+    const userinfo = await this.http.request(
+      {
+        method: 'GET',
+        url: joinUrl(this.oauthBaseUrl(connection), '/oauth/userinfo'),
+        authorization: this.authorizationHeader(grant),
+      },
+      context,
+      failure,
+    );
+    const where = `docusign userinfo for tenant "${connection.tenantId}"`;
+    return { ...pickDocuSignAccount(userinfo, this.config(connection).accountId, where) };
+  }
+
+  private async tokenRequest(
+    connection: StrategyConnection,
+    context: StrategyContext,
+    operation: string,
+    form: Record<string, string | undefined>,
+    extraSecrets: string[] = [],
+  ): Promise<TokenGrant> {
+    const config = this.config(connection);
+    const failure = this.failureContext(connection, operation, extraSecrets);
+    const body = await this.http.request(
+      {
+        method: 'POST',
+        url: joinUrl(this.oauthBaseUrl(connection), '/oauth/token'),
+        form,
+        authorization: oauthBasicAuth(config.integrationKey, connection.secrets.secretKey ?? ''),
+      },
+      context,
+      failure,
+    );
+    const now = context.now();
+    // Every code exchange and refresh returns a new refresh token: the old one must never be sent again.
+    const grant = grantFromTokenResponse(
+      body,
+      { now, refreshToken: 'required', refreshTokenLifetimeMs: this.deps.docusignRefreshTokenLifetimeMs },
+      failure,
+    );
+    // Without `extended`, a refreshed token keeps the first token's absolute expiry (providers.md §1.4):
+    // leave the stored expiry as it is.
+    if (operation === 'refresh' && !this.scopesOf(config).includes('extended')) {
+      grant.refreshTokenExpiresAt = undefined;
+    }
+    return grant;
+  }
+
+  private async jwtGrant(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    const config = this.config(connection);
+    const failure = this.failureContext(connection, 'jwt grant');
+    let assertion: string;
+    try {
+      assertion = await signDocuSignAssertion({
+        integrationKey: config.integrationKey,
+        userId: config.userId ?? '',
+        audience: new URL(this.oauthBaseUrl(connection)).host,
+        scopes: this.scopesOf(config),
+        privateKeyPem: connection.secrets.privateKey ?? '',
+        now: context.now(),
+        lifetimeSeconds: this.deps.docusignJwtLifetimeSeconds,
+      });
+    } catch {
+      throw new ProviderFailure(
+        'needs_reauth',
+        `docusign jwt grant for tenant "${connection.tenantId}": the private key cannot sign an RS256 assertion`,
+        { code: 'invalid_private_key', credentialsRefused: true },
+      );
+    }
+    failure.secrets = [...(failure.secrets ?? []), assertion];
+    try {
+      const body = await this.http.request(
+        {
+          method: 'POST',
+          url: joinUrl(this.oauthBaseUrl(connection), '/oauth/token'),
+          form: { grant_type: JWT_GRANT_TYPE, assertion },
+        },
+        context,
+        failure,
+      );
+      return grantFromTokenResponse(body, { now: context.now(), refreshToken: 'none' }, failure);
+    } catch (error) {
+      if (error instanceof ProviderFailure && error.details.code === 'consent_required') {
+        const consentUrl = this.consentUrl(connection);
+        this.logger.warn(
+          `DocuSign consent is missing for tenant "${connection.tenantId}"; consent URL: ${consentUrl}`,
+        );
+        throw new ProviderFailure(
+          'needs_reauth',
+          `docusign jwt grant for tenant "${connection.tenantId}": consent required; open the consentUrl to grant it`,
+          { ...error.details, consentUrl },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private config(connection: StrategyConnection): DocuSignConfig {
+    return connection.config as unknown as DocuSignConfig;
+  }
+
+  private scopesOf(config: Pick<DocuSignConfig, 'grant' | 'scopes'>): string[] {
+    if (config.scopes && config.scopes.length > 0) return config.scopes;
+    return config.grant === 'jwt' ? DEFAULT_JWT_SCOPES : DEFAULT_CODE_SCOPES;
+  }
+}

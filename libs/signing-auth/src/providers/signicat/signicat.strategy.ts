@@ -1,0 +1,117 @@
+import { Logger } from '@nestjs/common';
+import { ConnectionValidationError } from '../../connections/connection.errors.js';
+import type {
+  StrategyConnection,
+  StrategyContext,
+  TokenGrant,
+  ValidatedConnectionInput,
+} from '../strategy.interface.js';
+import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
+import { compact, validatePart } from '../shared/connection-validation.js';
+import { oauthBasicAuth } from '../shared/provider-http.client.js';
+import { grantFromTokenResponse } from '../shared/token-response.js';
+import { SignicatConfigDto, SignicatSecretsDto } from './signicat.dto.js';
+
+type Generation = 'express' | 'platform' | 'idfy';
+
+/** Token endpoints per generation (providers.md §3.1). */
+const ENDPOINTS: Record<Generation, { host: string; path: string }> = {
+  express: { host: 'https://api.signicat.io', path: '/oauth/connect/token' },
+  platform: { host: 'https://api.signicat.com', path: '/auth/open/connect/token' },
+  idfy: { host: 'https://api.idfy.io', path: '/oauth/connect/token' },
+};
+const PLATFORM_SCOPE = 'signicat-api';
+
+interface SignicatConfig {
+  clientId: string;
+  generation: Generation;
+  scopes?: string[];
+  clientAuth?: 'basic' | 'post';
+}
+
+/**
+ * Signicat client credentials for its three generations: Express (`api.signicat.io`), the new platform
+ * (`api.signicat.com/auth/open`, scope `signicat-api`, 600 s tokens by default) and the deprecated Idfy
+ * host. Client authentication by Basic header (documented) or form body (what Signicat's SDKs send).
+ * @internal
+ */
+export class SignicatStrategy extends BaseProviderStrategy {
+  readonly id = 'signicat';
+  private readonly logger = new Logger(SignicatStrategy.name);
+  /** Connections already warned about Idfy's deprecation (once each per process). */
+  private readonly warnedIdfy = new Set<string>();
+
+  validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
+    const config = validatePart('config', SignicatConfigDto, input.config);
+    const secrets = validatePart('secrets', SignicatSecretsDto, input.secrets);
+    if (config.generation !== 'platform' && (config.scopes ?? []).length === 0) {
+      throw new ConnectionValidationError(
+        'config.scopes',
+        `must list at least one scope for the ${config.generation} generation`,
+      );
+    }
+    return {
+      config: compact({ ...config }),
+      secrets: { clientSecret: secrets.clientSecret },
+      grantType: 'client_credentials',
+      scopes: this.scopesOf(config),
+    };
+  }
+
+  usesAuthorizationCode(): boolean {
+    return false;
+  }
+
+  /** The token endpoint. `hosts.signicatUrl` replaces all three hosts; `hosts.signicatIdfyUrl` only Idfy's. */
+  tokenUrl(connection: StrategyConnection): string {
+    const { generation } = this.config(connection);
+    const endpoint = ENDPOINTS[generation] ?? ENDPOINTS.express;
+    const { hosts } = this.deps;
+    const host =
+      (generation === 'idfy' ? hosts.signicatIdfyUrl : undefined) ?? hosts.signicatUrl ?? endpoint.host;
+    return joinUrl(host, endpoint.path);
+  }
+
+  async refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    const config = this.config(connection);
+    if (config.generation === 'idfy') this.warnIdfy(connection);
+    const secret = connection.secrets.clientSecret ?? '';
+    const post = config.clientAuth === 'post';
+    const failure = this.failureContext(connection, 'client credentials');
+    const body = await this.http.request(
+      {
+        method: 'POST',
+        url: this.tokenUrl(connection),
+        form: {
+          grant_type: 'client_credentials',
+          scope: this.scopesOf(config).join(' '),
+          client_id: post ? config.clientId : undefined,
+          client_secret: post ? secret : undefined,
+        },
+        authorization: post ? undefined : oauthBasicAuth(config.clientId, secret),
+      },
+      context,
+      failure,
+    );
+    return grantFromTokenResponse(body, { now: context.now(), refreshToken: 'none' }, failure);
+  }
+
+  private warnIdfy(connection: StrategyConnection): void {
+    const key = `${connection.tenantId}\u0000${connection.provider}`;
+    if (this.warnedIdfy.has(key)) return;
+    this.warnedIdfy.add(key);
+    this.logger.warn(
+      `Signicat connection of tenant "${connection.tenantId}" uses the deprecated Idfy token endpoint ` +
+        '(api.idfy.io); Signicat says not to use it. Move the API client to generation "express" or "platform".',
+    );
+  }
+
+  private config(connection: StrategyConnection): SignicatConfig {
+    return connection.config as unknown as SignicatConfig;
+  }
+
+  private scopesOf(config: Pick<SignicatConfig, 'generation' | 'scopes'>): string[] {
+    if (config.scopes && config.scopes.length > 0) return config.scopes;
+    return config.generation === 'platform' ? [PLATFORM_SCOPE] : [];
+  }
+}
