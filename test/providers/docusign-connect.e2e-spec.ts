@@ -187,6 +187,20 @@ describe('DocuSign connect flow (authorization URL → code exchange → userinf
       expect((await connections.get(tenant, 'docusign')).status).toBe('pending');
   });
 
+  it('lets exactly one of two racing callbacks with the same state exchange the code', async () => {
+    await createConnection('race');
+    const callback = await approve((await flow.start('race', 'docusign')).authorizationUrl);
+    const exchangesBefore = emu.stats.tokenRequests.authorization_code ?? 0;
+    const results = await Promise.allSettled([
+      flow.complete('docusign', params(callback)),
+      flow.complete('docusign', params(callback)),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    expect(rejected.reason).toMatchObject({ name: 'AuthorizationStateError', reason: 'replayed' });
+    expect(emu.stats.tokenRequests.authorization_code).toBe(exchangesBefore + 1);
+  });
+
   it('surfaces a provider error on the callback and a failed exchange, storing nothing', async () => {
     await createConnection('declined');
     emu.denyAuthorizations(true);
@@ -207,11 +221,33 @@ describe('DocuSign connect flow (authorization URL → code exchange → userinf
     expect((await connections.get('declined', 'docusign')).status).toBe('pending');
   });
 
-  it('refuses to start a flow for a JWT connection', async () => {
-    await connections.upsert('jwt', 'docusign', {
+  it('JWT: the connect flow records consent, then the first token comes from the JWT grant', async () => {
+    const keys = rsaKeyPair();
+    emu.registerClient({ clientId: IK, secret: SECRET, redirectUris: [CALLBACK], publicKey: keys.publicKey });
+    emu.revokeConsent(IK, USER);
+    const view = await connections.upsert('jwt', 'docusign', {
       config: { environment: 'demo', integrationKey: IK, grant: 'jwt', userId: USER },
-      secrets: { privateKey: rsaKeyPair().privateKey },
+      secrets: { privateKey: keys.privateKey },
     });
-    await expect(flow.start('jwt', 'docusign')).rejects.toBeInstanceOf(AuthorizationNotSupportedError);
+    expect(view.status).toBe('active'); // JWT needs no code; the lifecycle mints tokens once consent exists
+    const { authorizationUrl } = await flow.start('jwt', 'docusign');
+    expect(new URL(authorizationUrl).searchParams.get('scope')).toBe('signature impersonation');
+    const connected = await flow.complete('docusign', params(await approve(authorizationUrl)));
+    expect(connected).toMatchObject({
+      status: 'active',
+      refreshTokenExpiresAt: null,
+      metadata: { accountId: ACCOUNT },
+    });
+    const stored = app.get(ConnectionCipher).decryptRow((await repository.findOne('jwt', 'docusign'))!);
+    expect(stored.refreshToken).toBeNull();
+    expect(emu.isAccessTokenValid(stored.accessToken!)).toBe(true);
+  });
+
+  it('refuses to start a flow for a connection without user consent (client credentials)', async () => {
+    await connections.upsert('cc', 'formstack-sign', {
+      config: { clientId: 'c', grant: 'client_credentials' },
+      secrets: { clientSecret: 's' },
+    });
+    await expect(flow.start('cc', 'formstack-sign')).rejects.toBeInstanceOf(AuthorizationNotSupportedError);
   });
 });

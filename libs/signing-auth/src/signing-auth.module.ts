@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { resolveOptions } from './common/resolved-options.js';
+import { createAdminControllers } from './admin/admin-controllers.js';
+import { normalizePrefix, resolveOptions } from './common/resolved-options.js';
 import { SIGNING_AUTH_ENTITIES } from './connections/entities.js';
 import { Keyring } from './crypto/keyring.js';
 import {
@@ -53,6 +54,8 @@ function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): Dy
       ...(definition.imports ?? []),
       TypeOrmModule.forFeature(SIGNING_AUTH_ENTITIES, extras.dataSourceName),
     ],
+    // The admin controllers exist only with `adminApi: true`; their path prefix is fixed here, at build time.
+    controllers: extras.adminApi ? createAdminControllers(normalizePrefix(extras.routePrefix)) : [],
     providers: [...(definition.providers ?? []), ...createCoreProviders(extras)],
     exports: [...(definition.exports ?? []), ...EXPORTED_PROVIDERS],
   };

@@ -3,6 +3,7 @@ import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-optio
 import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { toConnectionView, type ConnectionView } from '../connections/connection-view.js';
+import { SigningAuthEventBus } from '../events/event-bus.js';
 import type { RefreshTrigger } from '../events/signing-auth.events.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { assertServable } from '../refresh/connection-state.js';
@@ -34,6 +35,7 @@ export class TokenService {
     private readonly leases: RefreshLeaseRepository,
     private readonly strategies: StrategyRegistry,
     private readonly cipher: ConnectionCipher,
+    private readonly events: SigningAuthEventBus,
     notifier: TokenChangeNotifier,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
@@ -51,6 +53,7 @@ export class TokenService {
     const key = cacheKey(tenantId, provider);
     this.usage.record(key, tenantId, provider);
     const hit = this.cache.get(key);
+    this.events.emitInternal(hit ? 'token.cache_hit' : 'token.cache_miss', { tenantId, provider });
     if (hit) return { ...hit.token };
     const entry = await this.flight(key, () => this.load(tenantId, provider, 'on_demand'));
     return { ...entry.token };
