@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
@@ -30,9 +31,11 @@ export async function bootApp(
   db: TestDatabase,
   key: EncryptionKey,
   options: Partial<SigningAuthModuleOptions>,
+  hostImports: DynamicModule[] = [],
 ): Promise<{ app: TestingModule; dataSource: DataSource }> {
   const app = await Test.createTestingModule({
     imports: [
+      ...hostImports,
       TypeOrmModule.forRoot(db.options),
       SigningAuthModule.forRoot({ encryptionKeys: [key], sweep: { enabled: false }, ...options }),
     ],

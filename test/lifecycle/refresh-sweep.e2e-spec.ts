@@ -1,7 +1,11 @@
 import type { TestingModule } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { TokenService } from 'signing-auth';
-import { RefreshSweepService } from '../../libs/signing-auth/src/refresh/refresh-sweep.service.js';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import {
+  RefreshSweepService,
+  SWEEP_JOB_NAME,
+} from '../../libs/signing-auth/src/refresh/refresh-sweep.service.js';
 import type { DocuSignEmulator } from '../emulators/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { newKey } from '../support/test-keys.js';
@@ -108,6 +112,37 @@ describe('refresh sweep (DocuSign emulator with rotation and reuse detection, si
       expect(await statusCounts('split')).toEqual({ active: 200 });
     } finally {
       await other.app.close();
+    }
+  });
+
+  it("runs on its cron through the host's SchedulerRegistry", async () => {
+    const [tenant] = await seedConnections(app, emu, {
+      prefix: 'cron',
+      count: 1,
+      now: new Date(now().getTime() - 11 * DAY),
+    });
+    const scheduled = await bootApp(
+      db,
+      key,
+      { ...options(), sweep: { enabled: true, cron: '* * * * * *' } },
+      [ScheduleModule.forRoot()],
+    );
+    try {
+      expect(scheduled.app.get(SchedulerRegistry).getCronJob(SWEEP_JOB_NAME)).toBeDefined();
+      const version = async () =>
+        Number(
+          (
+            await dataSource.query(`SELECT version FROM signing_auth_connections WHERE tenant_id = $1`, [
+              tenant,
+            ])
+          )[0].version,
+        );
+      const before = await version();
+      for (let i = 0; i < 50 && (await version()) === before; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await version()).toBeGreaterThan(before);
+    } finally {
+      await scheduled.app.close();
     }
   });
 
