@@ -227,6 +227,7 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
       /^tenantId: /,
     );
 
+    // DocuSign JWT connections go through the flow for consent; an API-token connection has nothing to authorize.
     const { privateKey } = rsaKeyPair();
     const jwt = await api.request('PUT', connectionsUrl('jwt'), {
       body: {
@@ -235,8 +236,13 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
       },
     });
     expect(jwt.status).toBe(200);
+    expect((await api.request('POST', `${connectionsUrl('jwt')}/authorize`)).status).toBe(200);
+    const apiToken = await api.request('PUT', connectionsUrl('api-token', 'docspring'), {
+      body: { config: { region: 'us', tokenId: DSP_TOKEN_ID }, secrets: { tokenSecret: DSP_CANARY } },
+    });
+    expect(apiToken.status).toBe(200);
     expectError(
-      await api.request('POST', `${connectionsUrl('jwt')}/authorize`),
+      await api.request('POST', `${connectionsUrl('api-token', 'docspring')}/authorize`),
       409,
       /does not use the authorization-code grant/,
     );

@@ -121,6 +121,9 @@
         actions.appendChild(
           actionButton(c.status === 'active' ? 'Reconnect' : 'Connect', 'connect', c.provider),
         );
+      } else if (c.grantType === 'jwt') {
+        // DocuSign JWT: the user grants `signature impersonation` once, through the same flow.
+        actions.appendChild(actionButton('Grant consent', 'connect', c.provider));
       }
       actions.appendChild(actionButton('Refresh now', 'refresh', c.provider, 'secondary'));
       actions.appendChild(actionButton('Delete', 'delete', c.provider, 'danger'));
