@@ -54,9 +54,9 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   const named = error as { name?: unknown; message?: unknown; reason?: unknown; status?: unknown };
   const message = typeof named?.message === 'string' ? named.message : '';
   switch (named?.name) {
-    case 'ConnectionStateError':
     case 'SigningAuthReauthRequiredError':
-    case 'SigningAuthConnectionStateError':
+    case 'SigningAuthConnectionPendingError':
+    case 'SigningAuthConnectionDisabledError':
       return body(409, message);
     case 'SigningAuthRefreshError':
       return body(502, providerFailed(message, route));
