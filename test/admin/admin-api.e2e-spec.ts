@@ -206,7 +206,18 @@ describe('admin REST API: connections', () => {
       { body: { config: { clientId: 'c' }, secrets: {} } },
       /^secrets\.clientSecret: is required$/,
     ],
-    ['malformed JSON', '/tenants/acme/connections/static-test', { raw: '{"config": {' }, /./],
+    [
+      'malformed JSON',
+      '/tenants/acme/connections/static-test',
+      { raw: '{"config": {' },
+      /^body: is not valid JSON$/,
+    ],
+    [
+      'malformed JSON holding a secret (never echoed back)',
+      '/tenants/acme/connections/static-test',
+      { raw: `{"config":{},"secrets":{"clientSecret":${CANARY}}}` },
+      /^body: is not valid JSON$/,
+    ],
   ];
 
   it.each(badInputs)('answers 400 naming the field: %s', async (_name, path, input, message) => {

@@ -7,6 +7,8 @@ import {
 } from '../emulators/index.js';
 import { freePort } from '../support/app-process.js';
 import { rsaKeyPair } from '../providers/strategy-test-kit.js';
+import { ConnectionCipher } from '../../libs/signing-auth/src/connections/connection-cipher.js';
+import { ConnectionRepository } from '../../libs/signing-auth/src/connections/connection.repository.js';
 import { ADMIN_TOKEN, startAdminApp, type AdminTestApp } from './admin-test-app.js';
 import { AdminClient, type AdminResponse } from './admin-client.js';
 
@@ -26,6 +28,13 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
   let clockOffsetMs = 0;
   let successUrl: string;
   let failureUrl: string;
+  /** Stored secrets no response may contain: the client secrets, and every token the emulator issued. */
+  const canaries = [CANARY, DSP_CANARY];
+  async function rememberTokens(tenant: string): Promise<void> {
+    const row = await harness.app.get(ConnectionRepository).findOne(tenant, 'docusign');
+    const stored = harness.app.get(ConnectionCipher).decryptRow(row!);
+    for (const token of [stored.accessToken, stored.refreshToken]) if (token) canaries.push(token);
+  }
   const connectionsUrl = (tenant: string, provider = 'docusign') =>
     `/signing-auth/tenants/${tenant}/connections/${provider}`;
 
@@ -70,10 +79,8 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
   afterAll(async () => {
     // Every response and header of this file: no stored secret anywhere.
     expect(api.responses.length).toBeGreaterThan(30);
-    for (const text of api.responses) {
-      expect(text).not.toContain(CANARY);
-      expect(text).not.toContain(DSP_CANARY);
-    }
+    expect(canaries.length).toBeGreaterThanOrEqual(4);
+    for (const text of api.responses) for (const canary of canaries) expect(text).not.toContain(canary);
     await harness?.close();
     await docusign?.close();
     await docspring?.close();
@@ -128,6 +135,7 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
     });
     expect((done.json as { accessTokenExpiresAt: string }).accessTokenExpiresAt).not.toBeNull();
     expect((await api.request('GET', connectionsUrl('acme'))).json).toMatchObject({ status: 'active' });
+    await rememberTokens('acme');
 
     // The same callback again: the state is single use.
     expectError(await api.request('GET', callback, { accept: JSON_ACCEPT }), 409, /already used/);
