@@ -9,6 +9,7 @@ import { AuthorizationFlowService } from './authorization/authorization-flow.ser
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
+import { AdminBodyErrors } from './admin/admin-body-errors.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -64,6 +65,7 @@ export function createCoreProviders(
     ConnectionHealthQuery,
     SigningAuthHealthIndicator,
     SigningAuthMetrics,
+    AdminBodyErrors,
     ...TOKEN_LIFECYCLE_PROVIDERS,
   ];
 }
