@@ -141,6 +141,42 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
     expectError(await api.request('GET', callback, { accept: JSON_ACCEPT }), 409, /already used/);
   });
 
+  it('refreshes now: 200 with a new token, 401, 404, 409 for a pending connection, 502 when DocuSign fails', async () => {
+    const accessToken = async () => {
+      const row = await harness.app.get(ConnectionRepository).findOne('acme', 'docusign');
+      return harness.app.get(ConnectionCipher).decryptRow(row!).accessToken;
+    };
+    const before = await accessToken();
+    const res = await api.request('POST', `${connectionsUrl('acme')}/refresh`);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      tenantId: 'acme',
+      provider: 'docusign',
+      status: 'active',
+      failureCount: 0,
+    });
+    expect(await accessToken()).not.toBe(before);
+    await rememberTokens('acme');
+
+    expect(
+      (await api.request('POST', `${connectionsUrl('acme')}/refresh`, { authorization: null })).status,
+    ).toBe(401);
+    expectError(
+      await api.request('POST', `${connectionsUrl('nobody')}/refresh`),
+      404,
+      /No docusign connection/,
+    );
+    await createCodeConnection('waiting');
+    expectError(await api.request('POST', `${connectionsUrl('waiting')}/refresh`), 409, /awaits consent/);
+
+    docusign.failNext({ status: 503 }, 10);
+    const failed = await api.request('POST', `${connectionsUrl('acme')}/refresh`);
+    docusign.clearFailures();
+    expect(failed.status).toBe(502);
+    expect((failed.json as { message: string }).message).toMatch(/docusign/);
+    expect((failed.json as { message: string }).message).toMatch(/"acme"/);
+  });
+
   it('refuses unknown, expired and other-provider states with 4xx and stores nothing', async () => {
     await createCodeConnection('states');
     expectError(

@@ -121,6 +121,10 @@ describeWithBrowser('Connect page in a real browser', () => {
     await mkdir(resolve('artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+
+    // Refresh now: a new token from the emulator; the page shows the outcome.
+    await row('docusign').locator('button[data-action="refresh"]').click();
+    await page.locator('#message', { hasText: 'Refreshed docusign: active' }).waitFor();
   });
 
   it('shows what comes back in the URL as text, never as markup', async () => {

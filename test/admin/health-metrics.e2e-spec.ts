@@ -3,8 +3,14 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { ConnectionsService, SigningAuthHealthIndicator, SigningAuthMetricNames } from 'signing-auth';
-import { SigningAuthEventBus } from '../../libs/signing-auth/src/events/event-bus.js';
+import {
+  ConnectionsService,
+  ProviderFailure,
+  SigningAuthHealthIndicator,
+  SigningAuthMetricNames,
+  TokenService,
+  type TokenGrant,
+} from 'signing-auth';
 import { StaticTokenStrategy } from '../support/fake-strategy.js';
 import { startAdminApp, type AdminTestApp } from './admin-test-app.js';
 
@@ -28,6 +34,19 @@ class HealthController {
   }
 }
 
+/** The test strategy, able to fail like a provider outage. */
+class FlakyStrategy extends StaticTokenStrategy {
+  failing = false;
+
+  override async refresh(): Promise<TokenGrant> {
+    if (this.failing)
+      throw new ProviderFailure('transient', 'HTTP 503 from the token endpoint', { httpStatus: 503 });
+    return super.refresh();
+  }
+}
+
+const strategy = new FlakyStrategy();
+
 @Module({ imports: [TerminusModule], controllers: [HealthController] })
 class HealthModule {}
 
@@ -36,7 +55,7 @@ describe('health indicator and Prometheus metrics', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    harness = await startAdminApp({ strategies: [new StaticTokenStrategy()], metrics: true }, [HealthModule]);
+    harness = await startAdminApp({ strategies: [strategy], metrics: true }, [HealthModule]);
     dataSource = harness.app.get(getDataSourceToken());
     const connections = harness.app.get(ConnectionsService);
     const input = { config: { clientId: 'c' }, secrets: { clientSecret: 's' } };
@@ -84,25 +103,26 @@ describe('health indicator and Prometheus metrics', () => {
   });
 
   it('counts refreshes, latency, cache hits and misses, and connections by status', async () => {
-    const events = harness.app.get(SigningAuthEventBus);
-    const base = { tenantId: 'ok', provider: 'static-test', trigger: 'sweep' };
-    events.emit('token.refreshed', { ...base, durationMs: 120, accessTokenExpiresAt: null });
-    events.emit('token.refresh_failed', { ...base, kind: 'transient', reason: 'timeout', durationMs: 900 });
-    events.emit('token.cache_hit' as never, { tenantId: 'ok', provider: 'static-test' });
-    events.emit('token.cache_hit' as never, { tenantId: 'ok', provider: 'static-test' });
-    events.emit('token.cache_miss' as never, { tenantId: 'ok', provider: 'static-test' });
+    const tokens = harness.app.get(TokenService);
+    await tokens.getAccessToken('ok', 'static-test'); // miss, then an on-demand refresh
+    await tokens.getAccessToken('ok', 'static-test'); // hit
+    strategy.failing = true;
+    await expect(tokens.refreshNow('ok', 'static-test')).rejects.toThrow(/HTTP 503/);
+    strategy.failing = false;
 
     const text = await register.metrics();
     const line = (name: string, labels: string) =>
       text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-    expect(line(SigningAuthMetricNames.refreshes, 'outcome="success"')).toMatch(/ 1$/);
-    expect(line(SigningAuthMetricNames.refreshes, 'outcome="transient"')).toMatch(/ 1$/);
+    expect(line(SigningAuthMetricNames.refreshes, 'outcome="success"')).toMatch(/trigger="on_demand".* 1$/);
+    expect(line(SigningAuthMetricNames.refreshes, 'outcome="transient"')).toMatch(/trigger="forced".* 1$/);
     expect(line(`${SigningAuthMetricNames.refreshDuration}_count`, 'outcome="success"')).toMatch(/ 1$/);
-    expect(line(`${SigningAuthMetricNames.refreshDuration}_sum`, 'outcome="transient"')).toMatch(/ 0\.9$/);
-    expect(line(SigningAuthMetricNames.cacheHits, 'provider="static-test"')).toMatch(/ 2$/);
-    expect(line(SigningAuthMetricNames.cacheMisses, 'provider="static-test"')).toMatch(/ 1$/);
-    expect(line(SigningAuthMetricNames.connections, 'status="active"')).toMatch(/ 2$/);
+    expect(line(`${SigningAuthMetricNames.refreshDuration}_count`, 'outcome="transient"')).toMatch(/ 1$/);
+    expect(line(SigningAuthMetricNames.cacheHits, 'provider="static-test"')).toMatch(/ 1$/);
+    expect(line(SigningAuthMetricNames.cacheMisses, 'provider="static-test"')).toMatch(/ [1-9]\d*$/);
+    // After its transient failure `ok` is retrying (status error) beside `failing`; `late` is still active.
+    expect(line(SigningAuthMetricNames.connections, 'status="active"')).toMatch(/ 1$/);
     expect(line(SigningAuthMetricNames.connections, 'status="needs_reauth"')).toMatch(/ 1$/);
+    expect(line(SigningAuthMetricNames.connections, 'status="error"')).toMatch(/ 2$/);
     expect(text).not.toContain('tenant');
   });
 });

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { createConnectFlowController } from './connect-flow.controller.js';
+import { createConnectionRefreshController } from './connection-refresh.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
 
@@ -7,6 +8,7 @@ import { createDocSpringAdminController } from './docspring-admin.controller.js'
 export function createAdminControllers(prefix: string): Type<unknown>[] {
   return [
     createConnectionsAdminController(prefix),
+    createConnectionRefreshController(prefix),
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
   ];
