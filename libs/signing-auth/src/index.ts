@@ -26,3 +26,6 @@ export {
 } from './docspring/docspring-data-request.service.js';
 export * from './docspring/docspring.errors.js';
 export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js';
+export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
+export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
+export * from './http/http.errors.js';

@@ -1,3 +1,4 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { resolveOptions } from './common/resolved-options.js';
@@ -52,6 +53,8 @@ function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): Dy
     imports: [
       ...(definition.imports ?? []),
       TypeOrmModule.forFeature(SIGNING_AUTH_ENTITIES, extras.dataSourceName),
+      // The library's own axios instance: its interceptor never reaches the host's HttpModule or axios' default.
+      HttpModule.register({}),
     ],
     providers: [...(definition.providers ?? []), ...createCoreProviders(extras)],
     exports: [...(definition.exports ?? []), ...EXPORTED_PROVIDERS],

@@ -16,6 +16,8 @@ import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import { HTTP_PROVIDERS } from './http/http.providers.js';
+import { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signing-auth.options.js';
 
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
@@ -50,6 +52,7 @@ export function createCoreProviders(
     PendingAuthorizationRepository,
     AuthorizationFlowService,
     DocSpringDataRequestService,
+    ...HTTP_PROVIDERS,
   ];
 }
 
@@ -60,4 +63,5 @@ export const EXPORTED_PROVIDERS = [
   StrategyRegistry,
   AuthorizationFlowService,
   DocSpringDataRequestService,
+  SigningAuthHttpService,
 ];
