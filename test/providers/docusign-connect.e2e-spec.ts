@@ -207,11 +207,33 @@ describe('DocuSign connect flow (authorization URL → code exchange → userinf
     expect((await connections.get('declined', 'docusign')).status).toBe('pending');
   });
 
-  it('refuses to start a flow for a JWT connection', async () => {
-    await connections.upsert('jwt', 'docusign', {
+  it('JWT: the connect flow records consent, then the first token comes from the JWT grant', async () => {
+    const keys = rsaKeyPair();
+    emu.registerClient({ clientId: IK, secret: SECRET, redirectUris: [CALLBACK], publicKey: keys.publicKey });
+    emu.revokeConsent(IK, USER);
+    const view = await connections.upsert('jwt', 'docusign', {
       config: { environment: 'demo', integrationKey: IK, grant: 'jwt', userId: USER },
-      secrets: { privateKey: rsaKeyPair().privateKey },
+      secrets: { privateKey: keys.privateKey },
     });
-    await expect(flow.start('jwt', 'docusign')).rejects.toBeInstanceOf(AuthorizationNotSupportedError);
+    expect(view.status).toBe('active'); // JWT needs no code; the lifecycle mints tokens once consent exists
+    const { authorizationUrl } = await flow.start('jwt', 'docusign');
+    expect(new URL(authorizationUrl).searchParams.get('scope')).toBe('signature impersonation');
+    const connected = await flow.complete('docusign', params(await approve(authorizationUrl)));
+    expect(connected).toMatchObject({
+      status: 'active',
+      refreshTokenExpiresAt: null,
+      metadata: { accountId: ACCOUNT },
+    });
+    const stored = app.get(ConnectionCipher).decryptRow((await repository.findOne('jwt', 'docusign'))!);
+    expect(stored.refreshToken).toBeNull();
+    expect(emu.isAccessTokenValid(stored.accessToken!)).toBe(true);
+  });
+
+  it('refuses to start a flow for a connection without user consent (client credentials)', async () => {
+    await connections.upsert('cc', 'formstack-sign', {
+      config: { clientId: 'c', grant: 'client_credentials' },
+      secrets: { clientSecret: 's' },
+    });
+    await expect(flow.start('cc', 'formstack-sign')).rejects.toBeInstanceOf(AuthorizationNotSupportedError);
   });
 });

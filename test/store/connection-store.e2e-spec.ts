@@ -234,7 +234,7 @@ describe('encrypted connection store', () => {
     } finally {
       await onlyK2.close();
     }
-  });
+  }, 180_000);
 });
 
 function rotatedKeyOf(key: EncryptionKey): string {

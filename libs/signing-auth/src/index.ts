@@ -26,6 +26,13 @@ export {
 } from './docspring/docspring-data-request.service.js';
 export * from './docspring/docspring.errors.js';
 export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js';
+export {
+  SigningAuthHealthIndicator,
+  type SigningAuthHealthOptions,
+} from './health/signing-auth.health-indicator.js';
+export type { ConnectionHealthCounts } from './health/connection-health.query.js';
+export { SigningAuthMetricNames } from './metrics/signing-auth.metrics.js';
+export type { AdminErrorBody } from './admin/admin-error.js';
 export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
 export * from './http/http.errors.js';

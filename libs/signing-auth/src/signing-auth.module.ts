@@ -1,7 +1,8 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { resolveOptions } from './common/resolved-options.js';
+import { createAdminControllers } from './admin/admin-controllers.js';
+import { normalizePrefix, resolveOptions } from './common/resolved-options.js';
 import { SIGNING_AUTH_ENTITIES } from './connections/entities.js';
 import { Keyring } from './crypto/keyring.js';
 import {
@@ -56,6 +57,8 @@ function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): Dy
       // The library's own axios instance: its interceptor never reaches the host's HttpModule or axios' default.
       HttpModule.register({}),
     ],
+    // The admin controllers exist only with `adminApi: true`; their path prefix is fixed here, at build time.
+    controllers: extras.adminApi ? createAdminControllers(normalizePrefix(extras.routePrefix)) : [],
     providers: [...(definition.providers ?? []), ...createCoreProviders(extras)],
     exports: [...(definition.exports ?? []), ...EXPORTED_PROVIDERS],
   };

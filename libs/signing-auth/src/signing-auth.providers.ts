@@ -9,6 +9,9 @@ import { AuthorizationFlowService } from './authorization/authorization-flow.ser
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
+import { ConnectionHealthQuery } from './health/connection-health.query.js';
+import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
+import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
 import { KeyRotationService } from './crypto/key-rotation.service.js';
 import { Keyring } from './crypto/keyring.js';
 import { SecretCipher } from './crypto/secret-cipher.js';
@@ -52,6 +55,9 @@ export function createCoreProviders(
     PendingAuthorizationRepository,
     AuthorizationFlowService,
     DocSpringDataRequestService,
+    ConnectionHealthQuery,
+    SigningAuthHealthIndicator,
+    SigningAuthMetrics,
     ...HTTP_PROVIDERS,
   ];
 }
@@ -63,5 +69,6 @@ export const EXPORTED_PROVIDERS = [
   StrategyRegistry,
   AuthorizationFlowService,
   DocSpringDataRequestService,
+  SigningAuthHealthIndicator,
   SigningAuthHttpService,
 ];

@@ -53,7 +53,8 @@ export class AuthorizationFlowService {
   ) {}
 
   /**
-   * Starts a connect flow for the tenant's existing connection.
+   * Starts a connect flow for the tenant's existing connection (authorization-code grants, and consent for
+   * strategies that support it, e.g. DocuSign JWT).
    * @throws ConnectionNotFoundError, UnknownProviderError, AuthorizationNotSupportedError
    */
   async start(tenantId: string, provider: string): Promise<{ authorizationUrl: string; expiresAt: string }> {
@@ -61,11 +62,9 @@ export class AuthorizationFlowService {
     const row = await this.connections.findOne(tenantId, provider);
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
     const connection = this.connectionCipher.decryptRow(row);
-    if (
-      !strategy.usesAuthorizationCode(connection) ||
-      !strategy.buildAuthorizationUrl ||
-      !strategy.exchangeCode
-    ) {
+    const flows =
+      strategy.usesAuthorizationCode(connection) || strategy.supportsConsentFlow?.(connection) === true;
+    if (!flows || !strategy.buildAuthorizationUrl || !strategy.exchangeCode) {
       throw new AuthorizationNotSupportedError(tenantId, provider);
     }
     const now = this.options.clock();

@@ -82,7 +82,7 @@ export function resolveOptions(
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
     publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
-    routePrefix: extras.routePrefix.replace(/^\/+|\/+$/g, ''),
+    routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
     providerSettings: resolveProviderSettings(options),
@@ -103,6 +103,11 @@ export function resolveOptions(
     clock: options.clock ?? (() => new Date()),
     http: { tenantResolver: options.http?.tenantResolver },
   };
+}
+
+/** `/signing-auth/` → `signing-auth`. */
+export function normalizePrefix(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, '');
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -83,69 +83,110 @@ export class KeyRotationService {
     const select = columns.map((c) => `"${c}"`).join(', ');
     let lastId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Array<Record<string, string | null>> = await this.dataSource.query(
+      const rows: Row[] = await this.dataSource.query(
         `SELECT "id", "tenant_id", "provider", ${select} FROM "${spec.table}"
           WHERE "id" > $1 ORDER BY "id" LIMIT $2`,
         [lastId, batchSize],
       );
       if (rows.length === 0) return;
-      for (const row of rows) {
-        for (const column of columns) await this.rotateValue(spec, column, row, report);
-      }
+      for (const column of columns) await this.rotateColumn(spec, column, rows, report);
       report.rowsScanned += rows.length;
       lastId = rows[rows.length - 1].id as string;
       this.logger.log(`${spec.table}: ${report.rowsScanned} rows scanned`);
     }
   }
 
-  private async rotateValue(
+  /**
+   * One compare-and-swap UPDATE for the whole batch; the values another writer changed meanwhile are
+   * not returned and get retried one by one.
+   */
+  private async rotateColumn(
     spec: TableSpec,
     column: string,
-    row: Record<string, string | null>,
+    rows: Row[],
     report: KeyRotationReport,
   ): Promise<void> {
+    const swaps: Array<{ row: Row; old: string; next: string }> = [];
+    for (const row of rows) {
+      const next = this.reencrypt(spec, column, row, row[column], report);
+      if (next) swaps.push({ row, old: row[column] as string, next });
+    }
+    if (swaps.length === 0) return;
+    const tuples = swaps.map((_, i) => `($${3 * i + 1}::uuid, $${3 * i + 2}::text, $${3 * i + 3}::text)`);
+    const result: unknown[] = await this.dataSource.query(
+      `UPDATE "${spec.table}" AS t SET "${column}" = v.next
+         FROM (VALUES ${tuples.join(', ')}) AS v(id, old, next)
+        WHERE t."id" = v.id AND t."${column}" = v.old
+       RETURNING t."id"`,
+      swaps.flatMap((s) => [s.row.id, s.old, s.next]),
+    );
+    const swapped = new Set(returnedRows(result).map((r) => r.id));
+    report.valuesReencrypted += swapped.size;
+    for (const swap of swaps) {
+      if (swapped.has(swap.row.id as string)) continue;
+      report.concurrentUpdates++;
+      await this.retryValue(spec, column, swap.row, report);
+    }
+  }
+
+  /** The value re-encrypted under the active key; null when it already is, or cannot be decrypted. */
+  private reencrypt(
+    spec: TableSpec,
+    column: string,
+    row: Row,
+    current: string | null,
+    report: KeyRotationReport,
+  ) {
+    if (current === null || SecretCipher.keyIdOf(current) === this.cipher.activeKeyId) return null;
     const location = {
       tenantId: row.tenant_id as string,
       provider: row.provider as string,
       field: spec.columns[column],
     };
-    let current = row[column];
+    try {
+      return this.cipher.encrypt(this.cipher.decrypt(current, location), location);
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      // One bad value must not stop the rotation of the others; it is reported and left untouched.
+      report.failures.push({ table: spec.table, ...location, keyId: error.keyId, reason: error.reason });
+      this.logger.warn(error.message);
+      return null;
+    }
+  }
+
+  private async retryValue(
+    spec: TableSpec,
+    column: string,
+    row: Row,
+    report: KeyRotationReport,
+  ): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (current === null || SecretCipher.keyIdOf(current) === this.cipher.activeKeyId) return;
-      let plaintext: string;
-      try {
-        plaintext = this.cipher.decrypt(current, location);
-      } catch (error) {
-        if (!(error instanceof SecretDecryptionError)) throw error;
-        // One bad value must not stop the rotation of the others; it is reported and left untouched.
-        report.failures.push({ table: spec.table, ...location, keyId: error.keyId, reason: error.reason });
-        this.logger.warn(error.message);
-        return;
-      }
-      const replacement = this.cipher.encrypt(plaintext, location);
-      const updated: [unknown[], number] = await this.dataSource.query(
-        `UPDATE "${spec.table}" SET "${column}" = $1 WHERE "id" = $2 AND "${column}" = $3`,
-        [replacement, row.id, current],
+      const [fresh] = await this.dataSource.query(`SELECT "${column}" FROM "${spec.table}" WHERE "id" = $1`, [
+        row.id,
+      ]);
+      const current = fresh ? (fresh[column] as string | null) : null;
+      const next = this.reencrypt(spec, column, row, current, report);
+      if (!next) return;
+      const result: unknown[] = await this.dataSource.query(
+        `UPDATE "${spec.table}" SET "${column}" = $1 WHERE "id" = $2 AND "${column}" = $3 RETURNING "id"`,
+        [next, row.id, current],
       );
-      if (affected(updated) === 1) {
+      if (returnedRows(result).length === 1) {
         report.valuesReencrypted++;
         return;
       }
       report.concurrentUpdates++;
-      const [fresh] = await this.dataSource.query(`SELECT "${column}" FROM "${spec.table}" WHERE "id" = $1`, [
-        row.id,
-      ]);
-      current = fresh ? (fresh[column] as string | null) : null;
     }
     throw new Error(
-      `Key rotation gave up on ${spec.table}.${column} of tenant "${location.tenantId}" (${location.provider}) ` +
+      `Key rotation gave up on ${spec.table}.${column} of tenant "${row.tenant_id}" (${row.provider}) ` +
         `after ${MAX_ATTEMPTS} concurrent updates; run the rotation again.`,
     );
   }
 }
 
-/** TypeORM's postgres driver returns [rows, affectedCount] for UPDATE; PGlite's driver does the same. */
-function affected(result: unknown): number {
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  return 0;
+type Row = Record<string, string | null>;
+
+/** `UPDATE ... RETURNING` comes back as [rows, count] from TypeORM's postgres driver. */
+function returnedRows(result: unknown[]): Row[] {
+  return (Array.isArray(result[0]) ? result[0] : result) as Row[];
 }

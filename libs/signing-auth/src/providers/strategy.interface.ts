@@ -100,6 +100,14 @@ export interface SigningAuthStrategy {
   /** Whether this connection needs a user's consent through the authorization-code flow. */
   usesAuthorizationCode(connection: StrategyConnection): boolean;
 
+  /**
+   * Optional. Whether a connection that does not need the authorization-code grant may still go through the
+   * connect flow to record a user's consent (DocuSign JWT: the user approves `signature impersonation`).
+   * `AuthorizationFlowService.complete()` then calls `exchangeCode`, which may ignore the code and obtain the
+   * first token its own way. Default: false.
+   */
+  supportsConsentFlow?(connection: StrategyConnection): boolean;
+
   /** Builds the URL the admin's browser is sent to (authorization-code grants only). */
   buildAuthorizationUrl?(connection: StrategyConnection, params: AuthorizationUrlParams): string;
 

@@ -68,6 +68,11 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     return this.config(connection).grant === 'authorization_code';
   }
 
+  /** JWT connections may go through the connect flow to record the user's `impersonation` consent. */
+  supportsConsentFlow(connection: StrategyConnection): boolean {
+    return this.config(connection).grant === 'jwt';
+  }
+
   /** The account server: the host override, or DocuSign's demo/production host. */
   oauthBaseUrl(connection: StrategyConnection): string {
     return this.deps.hosts.docusignOAuthUrl ?? HOSTS[this.config(connection).environment] ?? HOSTS.demo;
@@ -102,6 +107,8 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     params: CodeExchangeParams,
     context: StrategyContext,
   ): Promise<TokenGrant> {
+    // JWT consent flow: the code only proves the user approved; the token comes from the JWT grant.
+    if (this.config(connection).grant === 'jwt') return this.jwtGrant(connection, context);
     // DocuSign's documented exchange has no redirect_uri (providers.md §1.3).
     return this.tokenRequest(
       connection,

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { UnauthorizedException } from '@nestjs/common';
+import {
+  ConnectionNotFoundError,
+  ConnectionValidationError,
+  UnknownProviderError,
+} from '../connections/connection.errors.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+import { SigningAuthModule } from '../signing-auth.module.js';
+import { toAdminErrorBody } from './admin-error.js';
+import { AdminTokenVerifier } from './admin-token.verifier.js';
+
+function named(name: string, message: string, extra: object = {}): Error {
+  return Object.assign(new Error(message), { name, ...extra });
+}
+
+describe('admin error mapping', () => {
+  const route = { tenantId: 'acme', provider: 'docusign' };
+  it.each([
+    [
+      new ConnectionValidationError('config.integrationKey', 'must be a GUID'),
+      400,
+      'config.integrationKey: must be a GUID',
+    ],
+    [
+      new UnknownProviderError('nope', ['docusign']),
+      400,
+      'Unknown provider "nope"; known providers: docusign',
+    ],
+    [new ConnectionNotFoundError('acme', 'docusign'), 404, 'No docusign connection for tenant "acme"'],
+    [named('AuthorizationStateError', 'state unknown', { reason: 'unknown' }), 400, 'state unknown'],
+    [named('AuthorizationStateError', 'state expired', { reason: 'expired' }), 400, 'state expired'],
+    [named('AuthorizationStateError', 'other provider', { reason: 'wrong_provider' }), 400, 'other provider'],
+    [named('AuthorizationStateError', 'state used', { reason: 'replayed' }), 409, 'state used'],
+    [
+      named('ProviderAuthorizationError', 'access_denied: the user said no'),
+      400,
+      'access_denied: the user said no',
+    ],
+    [named('SigningAuthReauthRequiredError', 'needs reauth'), 409, 'needs reauth'],
+    [
+      new ProviderFailure('transient', 'HTTP 503 from the token endpoint'),
+      502,
+      'docusign failed for tenant "acme": HTTP 503 from the token endpoint',
+    ],
+    [
+      named('SigningAuthRefreshError', 'docusign refresh for tenant "acme" failed: timeout'),
+      502,
+      'docusign refresh for tenant "acme" failed: timeout',
+    ],
+    [new UnauthorizedException('no'), 401, 'no'],
+    [new Error('db password=hunter2 exploded'), 500, 'Internal server error'],
+  ])('%s → %i', (error, status, message) => {
+    expect(toAdminErrorBody(error, route)).toEqual({
+      statusCode: status,
+      error: expect.any(String),
+      message,
+    });
+  });
+
+  it('names the HTTP reason phrase', () => {
+    expect(toAdminErrorBody(new ProviderFailure('transient', 'x')).error).toBe('Bad Gateway');
+    expect(toAdminErrorBody(named('AuthorizationStateError', 'x', { reason: 'replayed' })).error).toBe(
+      'Conflict',
+    );
+  });
+});
+
+describe('admin token verifier', () => {
+  it('accepts only Bearer <configured token>', () => {
+    const verifier = new AdminTokenVerifier(['t0ken-one', 't0ken-two', '']);
+    expect(verifier.verifyHeader('Bearer t0ken-one')).toBe(true);
+    expect(verifier.verifyHeader('bearer t0ken-two')).toBe(true);
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer ',
+      'Bearer t0ken-on',
+      'Basic t0ken-one',
+      't0ken-one',
+    ]) {
+      expect(verifier.verifyHeader(header)).toBe(false);
+    }
+  });
+});
+
+describe('admin API mounting', () => {
+  const keys = [{ id: 'k1', key: randomBytes(32).toString('base64') }];
+  it('mounts no controller unless adminApi is true', () => {
+    expect(SigningAuthModule.forRoot({ encryptionKeys: keys }).controllers).toEqual([]);
+    expect(
+      SigningAuthModule.forRoot({ encryptionKeys: keys, adminApi: true, admin: { tokens: ['t'] } })
+        .controllers?.length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,95 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import {
+  ConnectionNotFoundError,
+  ConnectionValidationError,
+  UnknownProviderError,
+} from '../connections/connection.errors.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+
+/** The JSON body of every admin API error. @publicApi */
+export interface AdminErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+/** The admin API's errors for its own input checks (body and path). @internal */
+export class AdminInputError extends ConnectionValidationError {}
+
+/**
+ * Maps what the library throws onto `{ statusCode, error, message }`. One table for every admin route, so
+ * the same failure gets the same status everywhere:
+ * - 400: bad input (a field and why), an unknown provider id, an unknown/expired/other provider's OAuth
+ *   state, the provider's own `error` on the callback (e.g. `access_denied`);
+ * - 404: no such connection;
+ * - 409: a flow in the wrong state (a replayed OAuth state, authorize on a connection that does not use
+ *   the authorization-code grant, refresh of a pending or needs_reauth connection);
+ * - 502: the provider failed (message names tenant, provider and reason).
+ * Errors from siblings the admin API does not import (flow, lifecycle) are recognised by their `name`, so
+ * this table has no compile-time dependency on them.
+ * Anything unrecognised is a 500 whose message says nothing about the error (it could be anything).
+ */
+export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}): AdminErrorBody {
+  if (error instanceof HttpException) return fromHttpException(error);
+  if (error instanceof ConnectionValidationError) return body(400, `${error.field}: ${error.reason}`);
+  if (error instanceof UnknownProviderError) return body(400, error.message);
+  if (error instanceof ConnectionNotFoundError) return body(404, error.message);
+  if (error instanceof ProviderFailure) return body(502, providerFailed(error.message, route));
+  const named = error as { name?: unknown; message?: unknown; reason?: unknown; status?: unknown };
+  const message = typeof named?.message === 'string' ? named.message : '';
+  switch (named?.name) {
+    case 'AuthorizationStateError':
+      return body(named.reason === 'replayed' ? 409 : 400, message);
+    case 'ProviderAuthorizationError':
+      return body(400, message);
+    case 'ConnectionStateError':
+    case 'AuthorizationNotSupportedError':
+    case 'SigningAuthReauthRequiredError':
+    case 'SigningAuthConnectionStateError':
+      return body(409, message);
+    case 'SigningAuthRefreshError':
+    case 'ProviderFailure':
+    case 'DocSpringDataRequestError':
+      return body(502, providerFailed(message, route));
+  }
+  // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
+  if (typeof named?.status === 'number' && named.status >= 400 && named.status < 500) {
+    return body(named.status, named.status === 400 ? 'body: is not valid JSON' : message || 'Bad request');
+  }
+  return body(500, 'Internal server error');
+}
+
+/** The route's path parameters, so a provider failure's message always names tenant and provider. */
+export interface AdminRouteContext {
+  tenantId?: string;
+  provider?: string;
+}
+
+function providerFailed(message: string, route: AdminRouteContext): string {
+  const { tenantId, provider } = route;
+  if (!provider || !tenantId || (message.includes(provider) && message.includes(tenantId))) return message;
+  return `${provider} failed for tenant "${tenantId}": ${message}`;
+}
+
+function fromHttpException(error: HttpException): AdminErrorBody {
+  const status = error.getStatus();
+  const response = error.getResponse();
+  if (typeof response === 'string') return body(status, response);
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return body(status, message.map(String).join('; '));
+  return body(status, typeof message === 'string' ? message : error.message);
+}
+
+function body(statusCode: number, message: string): AdminErrorBody {
+  return { statusCode, error: reasonPhrase(statusCode), message };
+}
+
+function reasonPhrase(statusCode: number): string {
+  const name = HttpStatus[statusCode] as string | undefined;
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,29 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { toAdminErrorBody } from './admin-error.js';
+
+/**
+ * Scoped to the admin controllers (never global): every error leaves as `{ statusCode, error, message }`
+ * with the status from {@link toAdminErrorBody}, whatever the host app's own filters do.
+ * @internal
+ */
+@Catch()
+export class AdminExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AdminExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const body = toAdminErrorBody(exception, { tenantId: params.tenantId, provider: params.provider });
+    if (body.statusCode >= 500) {
+      // Library errors never carry secrets, so their name and message are safe to log; the client gets none.
+      const error = exception as { name?: string; message?: string; stack?: string };
+      this.logger.error(`${request.method} ${request.path}: ${error?.name}: ${error?.message}`, error?.stack);
+    }
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsIn, IsObject, IsOptional } from 'class-validator';
+
+/** The PUT body. Each provider's strategy checks the fields inside `config` and `secrets`. @internal */
+export class UpsertConnectionBody {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Non-secret settings of the provider (client id, environment, grant, scopes, ...)',
+    example: { environment: 'demo', integrationKey: '00000000-0000-0000-0000-000000000000' },
+  })
+  @IsDefined({ message: 'is required' })
+  @IsObject({ message: 'must be a JSON object' })
+  config!: Record<string, unknown>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Secret settings (client secret, private key, token secret); stored encrypted, never returned',
+    example: { secretKey: '…' },
+  })
+  @IsDefined({ message: 'is required' })
+  @IsObject({ message: 'must be a JSON object' })
+  secrets!: Record<string, unknown>;
+}
+
+/** Body of the DocSpring data-request token route. @internal */
+export class DataRequestTokenBody {
+  @ApiPropertyOptional({ enum: ['api', 'email'], default: 'api' })
+  @IsOptional()
+  @IsIn(['api', 'email'], { message: 'must be "api" or "email"' })
+  type?: 'api' | 'email';
+}
+
+/** A connection as the admin API shows it: never a secret. @internal */
+export class ConnectionViewDto {
+  @ApiProperty() tenantId!: string;
+  @ApiProperty({ example: 'docusign' }) provider!: string;
+  @ApiProperty({ enum: ['pending', 'active', 'needs_reauth', 'error', 'disabled'] }) status!: string;
+  @ApiProperty({ example: 'authorization_code' }) grantType!: string;
+  @ApiProperty({ type: [String] }) scopes!: string[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) config!: Record<string, unknown>;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) accessTokenExpiresAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) refreshTokenExpiresAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastRefreshedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRefreshAt!: string | null;
+  @ApiProperty() failureCount!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+/** Answer of `POST .../authorize`. @internal */
+export class AuthorizationStartDto {
+  @ApiProperty({ description: "Send the admin's browser here" }) authorizationUrl!: string;
+  @ApiProperty({ format: 'date-time', description: 'The pending authorization is void after this' })
+  expiresAt!: string;
+}
+
+/** Every error of the admin API. @internal */
+export class AdminErrorDto {
+  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ example: 'Bad Request' }) error!: string;
+  @ApiProperty({ example: 'config.integrationKey: must be a GUID' }) message!: string;
+}

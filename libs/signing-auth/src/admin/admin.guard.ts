@@ -1,0 +1,63 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Request } from 'express';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { AdminTokenVerifier } from './admin-token.verifier.js';
+
+/**
+ * The guard on every admin route. With `admin.guard` it delegates to that class (resolved from the app's
+ * providers if registered there, otherwise created with injection), so the guard can be chosen in
+ * `forRootAsync()` too; otherwise it accepts `Authorization: Bearer <one of admin.tokens>`.
+ * @internal
+ */
+@Injectable()
+export class SigningAuthAdminGuard implements CanActivate {
+  private readonly verifier: AdminTokenVerifier;
+  private custom?: Promise<CanActivate | null>;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.verifier = new AdminTokenVerifier(options.admin.tokens ?? []);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const custom = await (this.custom ??= this.resolveCustomGuard());
+    if (custom) {
+      // Like Nest's own guards: `false` is a 403; a guard that wants a 401 throws UnauthorizedException.
+      const result = custom.canActivate(context);
+      const allowed = isObservable(result) ? await lastValueFrom(result) : await result;
+      if (!allowed) throw new ForbiddenException('This admin may not use this route');
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<Request>();
+    if (!this.verifier.verifyHeader(request.headers.authorization)) {
+      throw new UnauthorizedException(
+        request.headers.authorization
+          ? 'The admin token is not valid'
+          : 'Missing admin credentials: send Authorization: Bearer <admin token>',
+      );
+    }
+    return true;
+  }
+
+  /** Resolved on first use rather than at init: enhancers do not reliably get lifecycle hooks. */
+  private async resolveCustomGuard(): Promise<CanActivate | null> {
+    const guardClass = this.options.admin.guard;
+    if (!guardClass) return null;
+    try {
+      return this.moduleRef.get(guardClass, { strict: false });
+    } catch {
+      return this.moduleRef.create(guardClass);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, type PipeTransform, type Type } from '@nestjs/common';
+import { validateSync } from 'class-validator';
+import { assertTenantId } from '../connections/connections.service.js';
+import { AdminInputError } from './admin-error.js';
+
+const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DATA_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** `:tenantId` → 400 unless it is a valid tenant id. @internal */
+@Injectable()
+export class TenantIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    assertTenantId(value);
+    return value;
+  }
+}
+
+/** `:provider` → 400 unless it looks like a provider id (whether the provider exists is the service's call). @internal */
+@Injectable()
+export class ProviderIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    if (typeof value !== 'string' || !PROVIDER_ID.test(value)) {
+      throw new AdminInputError('provider', 'must be 1-64 letters, digits, ".", "_" or "-"');
+    }
+    return value;
+  }
+}
+
+/** `:dataRequestId` (DocSpring) → 400 unless it is a plausible id. @internal */
+@Injectable()
+export class DataRequestIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    if (typeof value !== 'string' || !DATA_REQUEST_ID.test(value)) {
+      throw new AdminInputError('dataRequestId', 'must be 1-128 letters, digits, "_" or "-"');
+    }
+    return value;
+  }
+}
+
+/**
+ * Checks a JSON body against a class-validator DTO without relying on the host's global ValidationPipe:
+ * the body must be an object, fields the DTO does not declare are refused, and the first failure becomes a
+ * 400 that names the field. Values are never echoed back (they may be secrets).
+ * @internal
+ */
+export function bodyPipe<T extends object>(
+  dto: Type<T>,
+  options: { optional?: boolean } = {},
+): PipeTransform {
+  return {
+    transform(value: unknown): T {
+      if (value === undefined && options.optional) return new dto();
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new AdminInputError('body', 'must be a JSON object');
+      }
+      const instance = Object.assign(new dto(), value);
+      const [failure] = validateSync(instance, {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        validationError: { target: false, value: false },
+      });
+      if (failure) {
+        const constraints = Object.entries(failure.constraints ?? {});
+        const whitelisted = constraints.find(([name]) => name === 'whitelistValidation');
+        const reason = whitelisted ? 'is not an allowed field' : (constraints[0]?.[1] ?? 'is not valid');
+        throw new AdminInputError(failure.property, reason);
+      }
+      return instance;
+    },
+  };
+}
