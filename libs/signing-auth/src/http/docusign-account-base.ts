@@ -5,9 +5,17 @@ import { SigningAuthRequestError } from './http.errors.js';
  * userinfo's `base_uri` gives it (production accounts live on `naX.docusign.net`; providers.md §1.6).
  * @internal
  */
-export function docuSignAccountBase(tenantId: string, provider: string, metadata: Record<string, unknown>): string {
+export function docuSignAccountBase(
+  tenantId: string,
+  provider: string,
+  metadata: Record<string, unknown>,
+): string {
   if (provider !== 'docusign') {
-    throw new SigningAuthRequestError(tenantId, provider, 'docusignAccountBase applies to docusign requests only');
+    throw new SigningAuthRequestError(
+      tenantId,
+      provider,
+      'docusignAccountBase applies to docusign requests only',
+    );
   }
   const { baseUri, accountId } = metadata;
   if (typeof baseUri !== 'string' || baseUri === '' || typeof accountId !== 'string' || accountId === '') {

@@ -47,7 +47,8 @@ export function describeRequest(config: InternalAxiosRequestConfig): string {
   const method = (config.method ?? 'get').toUpperCase();
   const url = String(config.url ?? '');
   const path = url.split(/[?#]/, 1)[0] ?? '';
-  const full = /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || !config.baseURL ? path : joinBase(config.baseURL, path);
+  const full =
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || !config.baseURL ? path : joinBase(config.baseURL, path);
   return `${method} ${full}`;
 }
 
@@ -56,7 +57,10 @@ type RequestHolder = { request?: unknown };
 function redactRawHeader(request: unknown): void {
   const target = request as { _header?: unknown } | null | undefined;
   if (target && typeof target._header === 'string') {
-    target._header = target._header.replace(AUTHORIZATION_LINE, (line) => `${line.split(':', 1)[0]}: ${REDACTED}`);
+    target._header = target._header.replace(
+      AUTHORIZATION_LINE,
+      (line) => `${line.split(':', 1)[0]}: ${REDACTED}`,
+    );
   }
 }
 

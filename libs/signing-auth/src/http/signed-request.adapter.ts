@@ -34,7 +34,11 @@ type Outcome = { status: number | undefined; response?: AxiosResponse; error?: u
  * - Whatever reaches the caller has the credential redacted.
  * @internal
  */
-export function signedAdapter(inner: AxiosAdapter, signed: SignedRequest, deps: SignedAdapterDeps): AxiosAdapter {
+export function signedAdapter(
+  inner: AxiosAdapter,
+  signed: SignedRequest,
+  deps: SignedAdapterDeps,
+): AxiosAdapter {
   return async (config) => {
     let outcome = await attempt(inner, config);
     if (outcome.status === 401 && canResend(config)) {
@@ -44,8 +48,8 @@ export function signedAdapter(inner: AxiosAdapter, signed: SignedRequest, deps: 
           rejectedAccessToken: signed.token.accessToken,
         });
       } catch (refreshError) {
-        settle(outcome, config); // redacts the discarded 401 before dropping it
-        throw refreshError;
+        discard(outcome, config);
+        throw refreshError; // says why better than the 401 would: needs_reauth, outage, ...
       }
       if (fresh.accessToken !== signed.token.accessToken) {
         deps.logger.debug(
@@ -78,6 +82,15 @@ function settle(outcome: Outcome, config: InternalAxiosRequestConfig): AxiosResp
   throw outcome.error;
 }
 
+/** Redacts an outcome that will not reach the caller, in case something else kept a reference to it. */
+function discard(outcome: Outcome, config: InternalAxiosRequestConfig): void {
+  try {
+    settle(outcome, config);
+  } catch {
+    // settle throws the (now redacted) error of a failed outcome; it is dropped on purpose.
+  }
+}
+
 /** A streamed body was consumed by the first attempt and cannot be sent again. */
 function canResend(config: InternalAxiosRequestConfig): boolean {
   const data = config.data as { pipe?: unknown } | null | undefined;
@@ -95,7 +108,7 @@ async function scopeError(
   try {
     settle(outcome, config);
   } catch (error) {
-    cause = error;
+    cause = error; // the provider's 403 as axios reported it, redacted
   }
   const headers = { ...(response?.headers ?? {}) } as Record<string, unknown>;
   const granted = await deps.grantedScopes(signed.tenantId, signed.provider);

@@ -55,14 +55,22 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     const request = config.signingAuth as SigningAuthRequestOptions;
     const provider = request?.provider;
     if (typeof provider !== 'string' || provider === '') {
-      throw new SigningAuthRequestError(request?.tenantId, String(provider ?? ''), 'signingAuth.provider is required');
+      throw new SigningAuthRequestError(
+        request?.tenantId,
+        String(provider ?? ''),
+        'signingAuth.provider is required',
+      );
     }
     const tenantId = request.tenantId ?? (await this.resolveTenant(provider));
     const strategy = this.strategies.get(provider);
     const token = await this.tokens.getAccessToken(tenantId, provider);
     config.headers.set('Authorization', strategy.authorizationHeader(token));
     if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
-    config.adapter = signedAdapter(this.transport(config), { tenantId, provider, strategy, token }, this.adapterDeps);
+    config.adapter = signedAdapter(
+      this.transport(config),
+      { tenantId, provider, strategy, token },
+      this.adapterDeps,
+    );
     return config;
   }
 
@@ -94,7 +102,8 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   /** The adapter the request would have used; resolving axios' default list once is enough. */
   private transport(config: InternalAxiosRequestConfig): AxiosAdapter {
     const configured = config.adapter;
-    if (this.defaultAdapter?.configured === configured) return this.defaultAdapter.resolved;
+    const cached = this.defaultAdapter;
+    if (cached && cached.configured === configured) return cached.resolved;
     const resolved = getAdapter(configured, config);
     if (configured === this.http.axiosRef.defaults.adapter) this.defaultAdapter = { configured, resolved };
     return resolved;
