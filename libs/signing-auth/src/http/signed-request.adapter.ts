@@ -39,30 +39,53 @@ export function signedAdapter(
   signed: SignedRequest,
   deps: SignedAdapterDeps,
 ): AxiosAdapter {
-  return async (config) => {
-    let outcome = await attempt(inner, config);
-    if (outcome.status === 401 && canResend(config)) {
-      let fresh: HttpAccessToken;
-      try {
-        fresh = await deps.tokens.forceRefresh(signed.tenantId, signed.provider, {
-          rejectedAccessToken: signed.token.accessToken,
-        });
-      } catch (refreshError) {
-        discard(outcome, config);
-        throw refreshError; // says why better than the 401 would: needs_reauth, outage, ...
-      }
-      if (fresh.accessToken !== signed.token.accessToken) {
-        deps.logger.debug(
-          `${signed.provider} answered 401 for tenant "${signed.tenantId}" on ${describeRequest(config)}; ` +
-            'retrying once with a refreshed token',
-        );
-        config.headers.set('Authorization', signed.strategy.authorizationHeader(fresh));
-        outcome = await attempt(inner, config);
-      }
+  // The common case (2xx) takes one `then` and the redaction; everything else goes through `recover`.
+  return (config) =>
+    inner(config).then(
+      (response) =>
+        response.status === 401 || response.status === 403
+          ? recover({ status: response.status, response }, inner, config, signed, deps)
+          : redactResponse(response),
+      (error: unknown) =>
+        recover(
+          { status: isAxiosError(error) ? error.response?.status : undefined, error },
+          inner,
+          config,
+          signed,
+          deps,
+        ),
+    );
+}
+
+async function recover(
+  first: Outcome,
+  inner: AxiosAdapter,
+  config: InternalAxiosRequestConfig,
+  signed: SignedRequest,
+  deps: SignedAdapterDeps,
+): Promise<AxiosResponse> {
+  let outcome = first;
+  if (outcome.status === 401 && canResend(config)) {
+    let fresh: HttpAccessToken;
+    try {
+      fresh = await deps.tokens.forceRefresh(signed.tenantId, signed.provider, {
+        rejectedAccessToken: signed.token.accessToken,
+      });
+    } catch (refreshError) {
+      discard(outcome, config);
+      throw refreshError; // says why better than the 401 would: needs_reauth, outage, ...
     }
-    if (outcome.status === 403) throw await scopeError(outcome, config, signed, deps);
-    return settle(outcome, config);
-  };
+    if (fresh.accessToken !== signed.token.accessToken) {
+      deps.logger.debug(
+        `${signed.provider} answered 401 for tenant "${signed.tenantId}" on ${describeRequest(config)}; ` +
+          'retrying once with a refreshed token',
+      );
+      config.headers.set('Authorization', signed.strategy.authorizationHeader(fresh));
+      outcome = await attempt(inner, config);
+    }
+  }
+  if (outcome.status === 403) throw await scopeError(outcome, config, signed, deps);
+  return settle(outcome, config);
 }
 
 async function attempt(inner: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<Outcome> {

@@ -6,7 +6,7 @@ import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { docuSignAccountBase } from './docusign-account-base.js';
 import { SigningAuthRequestError } from './http.errors.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
-import { signedAdapter, type SignedAdapterDeps } from './signed-request.adapter.js';
+import { signedAdapter, type SignedAdapterDeps, type SignedRequest } from './signed-request.adapter.js';
 import type { SigningAuthRequestOptions } from './signing-auth-request.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
 
@@ -15,9 +15,9 @@ const wantsSigningAuth = (config: InternalAxiosRequestConfig): boolean => config
 
 /**
  * Attaches, once at module init, the request interceptor that signs opted-in requests of
- * {@link SigningAuthHttpService}: resolves the tenant, takes the connection's token (failing before the
- * request leaves the process when there is none to take), sets the header the provider's strategy
- * prescribes, and hands the transport to {@link signedAdapter} for the 401/403 handling.
+ * {@link SigningAuthHttpService}: it wraps their transport so that, before anything is sent, the tenant is
+ * resolved, the connection's token taken (or the typed "cannot authorize" error thrown) and the header the
+ * provider's strategy prescribes set; {@link signedAdapter} then handles 401 and 403.
  * @internal
  */
 @Injectable()
@@ -25,7 +25,7 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   private readonly logger = new Logger(SigningAuthHttpInterceptor.name);
   private readonly adapterDeps: SignedAdapterDeps;
   private attachedTo: AxiosInstance | undefined;
-  private defaultAdapter: { configured: unknown; resolved: AxiosAdapter } | undefined;
+  private defaultAdapter: { key: string; resolved: AxiosAdapter } | undefined;
 
   constructor(
     private readonly http: SigningAuthHttpService,
@@ -44,14 +44,24 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   onModuleInit(): void {
     const instance = this.http.axiosRef;
     if (this.attachedTo === instance) return;
-    instance.interceptors.request.use((config) => this.sign(config), undefined, {
-      synchronous: false,
+    // Synchronous on purpose: it only swaps in the signing transport, so axios keeps its synchronous
+    // request path. Token lookup and signing happen in that transport, still before anything is sent.
+    instance.interceptors.request.use((config) => this.install(config), undefined, {
+      synchronous: true,
       runWhen: wantsSigningAuth,
     });
     this.attachedTo = instance;
   }
 
-  private async sign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
+  private install(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    const inner = this.transport(config);
+    config.adapter = async (prepared) =>
+      signedAdapter(inner, await this.sign(prepared), this.adapterDeps)(prepared);
+    return config;
+  }
+
+  /** Resolves the tenant, takes the token (or throws the typed "cannot authorize" error) and sets the header. */
+  private async sign(config: InternalAxiosRequestConfig): Promise<SignedRequest> {
     const request = config.signingAuth as SigningAuthRequestOptions;
     const provider = request?.provider;
     if (typeof provider !== 'string' || provider === '') {
@@ -66,12 +76,7 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     const token = await this.tokens.getAccessToken(tenantId, provider);
     config.headers.set('Authorization', strategy.authorizationHeader(token));
     if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
-    config.adapter = signedAdapter(
-      this.transport(config),
-      { tenantId, provider, strategy, token },
-      this.adapterDeps,
-    );
-    return config;
+    return { tenantId, provider, strategy, token };
   }
 
   private async resolveTenant(provider: string): Promise<string> {
@@ -99,13 +104,17 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     return tenantId;
   }
 
-  /** The adapter the request would have used; resolving axios' default list once is enough. */
+  /**
+   * The adapter the request would have used. axios hands each request a copy of the instance's default
+   * adapter list, so the resolved default is remembered by content.
+   */
   private transport(config: InternalAxiosRequestConfig): AxiosAdapter {
     const configured = config.adapter;
+    const key = Array.isArray(configured) ? configured.join(',') : configured;
     const cached = this.defaultAdapter;
-    if (cached && cached.configured === configured) return cached.resolved;
+    if (cached && cached.key === key) return cached.resolved;
     const resolved = getAdapter(configured, config);
-    if (configured === this.http.axiosRef.defaults.adapter) this.defaultAdapter = { configured, resolved };
+    if (typeof key === 'string') this.defaultAdapter = { key, resolved };
     return resolved;
   }
 
