@@ -229,6 +229,17 @@ describe('SigningAuthHttpService: outgoing calls signed per tenant and provider'
     for (const token of sent) expect(printable).not.toContain(token);
   });
 
+  it('a 401 for static credentials (DocSpring) is not retried with the same header: the refresh error says why', async () => {
+    const before = docspring.stats.requests;
+    docspring.failNext({ status: 401, body: { status: 'error', error: 'Invalid API token secret' } });
+    const error = await rejectionOf(() =>
+      get(`${docspring.apiUrl}/authentication`, { signingAuth: { tenantId: 'acme', provider: 'docspring' } }),
+    );
+    expect(error).toMatchObject({ name: 'SigningAuthRefreshError', tenantId: 'acme', provider: 'docspring' });
+    expect(docspring.stats.requests - before).toBe(1);
+    expect(everythingPrintable(error)).not.toContain(Buffer.from('tok_acme:ds-secret').toString('base64'));
+  });
+
   it('403 → SigningAuthScopeError naming tenant, provider, granted and wanted scopes; no refresh, no retry', async () => {
     const apiBefore = apiRequests().length;
     const tokenCallsBefore = tokenRequests();
