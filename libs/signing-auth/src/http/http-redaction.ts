@@ -3,42 +3,43 @@ import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axio
 /** What replaces a credential wherever a request or its error keeps a copy. @internal */
 export const REDACTED = '[REDACTED]';
 
-const AUTHORIZATION_LINE = /^(authorization|proxy-authorization):[^\r\n]*/gim;
-
 /**
  * Removes the credential from what axios hands back after a signed request: `config.headers`, and the
- * raw header text node keeps on the `ClientRequest`. The `request` object itself (which holds the header
- * in places we cannot rewrite: node's internal header map, follow-redirects' options) stays readable but
- * is made non-enumerable, so `console.log`, `util.inspect`, JSON and loggers that walk an error's own
+ * raw header text node keeps on the `ClientRequest` (`sent` is the exact header value that went out, so
+ * a plain string replacement finds it). The `request` object itself (which also holds the header where we
+ * cannot rewrite it: node's internal header map, follow-redirects' options) stays readable but is made
+ * non-enumerable, so `console.log`, `util.inspect`, JSON and loggers that walk an object's own
  * properties do not print it.
  * @internal
  */
-export function redactExchange(config: InternalAxiosRequestConfig | undefined, holder?: RequestHolder): void {
-  if (config?.headers) {
-    if (config.headers.has('Authorization')) config.headers.set('Authorization', REDACTED);
-  }
-  if (holder && holder.request !== undefined) {
-    redactRawHeader(holder.request);
-    redactRawHeader((holder.request as { _currentRequest?: unknown })?._currentRequest);
-    Object.defineProperty(holder, 'request', {
-      value: holder.request,
-      enumerable: false,
-      writable: true,
-      configurable: true,
-    });
-  }
+export function redactExchange(
+  config: InternalAxiosRequestConfig | undefined,
+  holder: RequestHolder | undefined,
+  sent: string,
+): void {
+  config?.headers?.set('Authorization', REDACTED);
+  const request = holder?.request as RawRequest | undefined;
+  if (!holder || request === undefined) return;
+  redactRawHeader(request, sent);
+  redactRawHeader(request?._currentRequest, sent);
+  Object.defineProperty(holder, 'request', {
+    value: request,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Redacts an axios error (and the response it carries) before it reaches the caller. @internal */
-export function redactAxiosError(error: AxiosError): AxiosError {
-  redactExchange(error.config, error as RequestHolder);
-  if (error.response) redactExchange(error.response.config, error.response as RequestHolder);
+export function redactAxiosError(error: AxiosError, sent: string): AxiosError {
+  redactExchange(error.config, error as RequestHolder, sent);
+  if (error.response) redactExchange(error.response.config, error.response as RequestHolder, sent);
   return error;
 }
 
 /** Redacts a successful response before it reaches the caller. @internal */
-export function redactResponse(response: AxiosResponse): AxiosResponse {
-  redactExchange(response.config, response as RequestHolder);
+export function redactResponse(response: AxiosResponse, sent: string): AxiosResponse {
+  redactExchange(response.config, response as RequestHolder, sent);
   return response;
 }
 
@@ -53,14 +54,11 @@ export function describeRequest(config: InternalAxiosRequestConfig): string {
 }
 
 type RequestHolder = { request?: unknown };
+type RawRequest = { _header?: unknown; _currentRequest?: RawRequest } | null;
 
-function redactRawHeader(request: unknown): void {
-  const target = request as { _header?: unknown } | null | undefined;
-  if (target && typeof target._header === 'string') {
-    target._header = target._header.replace(
-      AUTHORIZATION_LINE,
-      (line) => `${line.split(':', 1)[0]}: ${REDACTED}`,
-    );
+function redactRawHeader(request: RawRequest | undefined, sent: string): void {
+  if (request && typeof request._header === 'string' && sent) {
+    request._header = request._header.split(sent).join(REDACTED);
   }
 }
 

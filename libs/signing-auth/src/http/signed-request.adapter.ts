@@ -11,6 +11,8 @@ export interface SignedRequest {
   provider: string;
   strategy: SigningAuthStrategy;
   token: HttpAccessToken;
+  /** The `Authorization` value on the wire now (changes once, on the retry after a 401). */
+  authorization: string;
 }
 
 /** What the adapter needs from the module. @internal */
@@ -45,7 +47,7 @@ export function signedAdapter(
       (response) =>
         response.status === 401 || response.status === 403
           ? recover({ status: response.status, response }, inner, config, signed, deps)
-          : redactResponse(response),
+          : redactResponse(response, signed.authorization),
       (error: unknown) =>
         recover(
           { status: isAxiosError(error) ? error.response?.status : undefined, error },
@@ -72,7 +74,7 @@ async function recover(
         rejectedAccessToken: signed.token.accessToken,
       });
     } catch (refreshError) {
-      discard(outcome, config);
+      discard(outcome, config, signed);
       throw refreshError; // says why better than the 401 would: needs_reauth, outage, ...
     }
     if (fresh.accessToken !== signed.token.accessToken) {
@@ -80,12 +82,13 @@ async function recover(
         `${signed.provider} answered 401 for tenant "${signed.tenantId}" on ${describeRequest(config)}; ` +
           'retrying once with a refreshed token',
       );
-      config.headers.set('Authorization', signed.strategy.authorizationHeader(fresh));
+      signed.authorization = signed.strategy.authorizationHeader(fresh);
+      config.headers.set('Authorization', signed.authorization);
       outcome = await attempt(inner, config);
     }
   }
   if (outcome.status === 403) throw await scopeError(outcome, config, signed, deps);
-  return settle(outcome, config);
+  return settle(outcome, config, signed);
 }
 
 async function attempt(inner: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<Outcome> {
@@ -97,18 +100,18 @@ async function attempt(inner: AxiosAdapter, config: InternalAxiosRequestConfig):
   }
 }
 
-function settle(outcome: Outcome, config: InternalAxiosRequestConfig): AxiosResponse {
-  if (outcome.response) return redactResponse(outcome.response);
-  if (isAxiosError(outcome.error)) throw redactAxiosError(outcome.error);
+function settle(outcome: Outcome, config: InternalAxiosRequestConfig, signed: SignedRequest): AxiosResponse {
+  if (outcome.response) return redactResponse(outcome.response, signed.authorization);
+  if (isAxiosError(outcome.error)) throw redactAxiosError(outcome.error, signed.authorization);
   // Not an axios error (a bug in a custom adapter): still never let the header travel with it.
-  redactResponse({ config } as AxiosResponse);
+  redactResponse({ config } as AxiosResponse, signed.authorization);
   throw outcome.error;
 }
 
 /** Redacts an outcome that will not reach the caller, in case something else kept a reference to it. */
-function discard(outcome: Outcome, config: InternalAxiosRequestConfig): void {
+function discard(outcome: Outcome, config: InternalAxiosRequestConfig, signed: SignedRequest): void {
   try {
-    settle(outcome, config);
+    settle(outcome, config, signed);
   } catch {
     // settle throws the (now redacted) error of a failed outcome; it is dropped on purpose.
   }
@@ -129,7 +132,7 @@ async function scopeError(
   const response = outcome.response ?? (isAxiosError(outcome.error) ? outcome.error.response : undefined);
   let cause: unknown;
   try {
-    settle(outcome, config);
+    settle(outcome, config, signed);
   } catch (error) {
     cause = error; // the provider's 403 as axios reported it, redacted
   }

@@ -25,7 +25,7 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   private readonly logger = new Logger(SigningAuthHttpInterceptor.name);
   private readonly adapterDeps: SignedAdapterDeps;
   private attachedTo: AxiosInstance | undefined;
-  private defaultAdapter: { key: string; resolved: AxiosAdapter } | undefined;
+  private defaultAdapter: { configured: unknown; resolved: AxiosAdapter } | undefined;
 
   constructor(
     private readonly http: SigningAuthHttpService,
@@ -74,9 +74,10 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     const tenantId = request.tenantId ?? (await this.resolveTenant(provider));
     const strategy = this.strategies.get(provider);
     const token = await this.tokens.getAccessToken(tenantId, provider);
-    config.headers.set('Authorization', strategy.authorizationHeader(token));
+    const authorization = strategy.authorizationHeader(token);
+    config.headers.set('Authorization', authorization);
     if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
-    return { tenantId, provider, strategy, token };
+    return { tenantId, provider, strategy, token, authorization };
   }
 
   private async resolveTenant(provider: string): Promise<string> {
@@ -105,16 +106,15 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   }
 
   /**
-   * The adapter the request would have used. axios hands each request a copy of the instance's default
-   * adapter list, so the resolved default is remembered by content.
+   * The adapter the request would have used. axios hands each request a copy of the instance's adapter
+   * list, so the resolved default is remembered with the list it came from.
    */
   private transport(config: InternalAxiosRequestConfig): AxiosAdapter {
     const configured = config.adapter;
-    const key = Array.isArray(configured) ? configured.join(',') : configured;
     const cached = this.defaultAdapter;
-    if (cached && cached.key === key) return cached.resolved;
+    if (cached && sameAdapters(cached.configured, configured)) return cached.resolved;
     const resolved = getAdapter(configured, config);
-    if (typeof key === 'string') this.defaultAdapter = { key, resolved };
+    this.defaultAdapter = { configured: Array.isArray(configured) ? [...configured] : configured, resolved };
     return resolved;
   }
 
@@ -125,4 +125,11 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
       return [];
     }
   }
+}
+
+function sameAdapters(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
