@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SigningAuthModule } from 'signing-auth';
 import { appConfigModule, signingAuthOptions, typeOrmOptions } from './config/module-factories.js';
+import { ConnectPageController } from './connect-page/connect-page.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 
 /**
  * The example host app. It owns TypeORM, the scheduler and the event emitter; signing-auth plugs into
@@ -17,12 +20,13 @@ import { HealthController } from './health/health.controller.js';
     TypeOrmModule.forRootAsync({ inject: [ConfigService], useFactory: typeOrmOptions }),
     ScheduleModule.forRoot(),
     EventEmitterModule.forRoot(),
+    TerminusModule,
     SigningAuthModule.forRootAsync({
       adminApi: true,
       inject: [ConfigService],
       useFactory: signingAuthOptions,
     }),
   ],
-  controllers: [HealthController],
+  controllers: [HealthController, MetricsController, ConnectPageController],
 })
 export class AppModule {}

@@ -26,7 +26,12 @@ export function signingAuthOptions(configService: ConfigService): SigningAuthMod
     publicUrl: app.publicUrl,
     hosts: app.hosts,
     sweep: app.sweepCron ? { cron: app.sweepCron } : undefined,
-    admin: { tokens: secrets.adminTokens },
+    // The OAuth callback sends the admin's browser back to the Connect page with the outcome.
+    admin: {
+      tokens: secrets.adminTokens,
+      successRedirectUrl: `${app.publicUrl}/connect/`,
+      failureRedirectUrl: `${app.publicUrl}/connect/`,
+    },
     metrics: true,
   };
 }

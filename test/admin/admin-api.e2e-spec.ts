@@ -132,6 +132,18 @@ describe('admin REST API: connections', () => {
     expect((await api.request('GET', '/signing-auth/tenants/nobody/connections/nope')).status).toBe(404);
   });
 
+  it('answers the OAuth callback in JSON when no redirect URL is configured, without the admin guard', async () => {
+    const res = await api.request('GET', '/signing-auth/oauth/static-test/callback?code=c&state=s', {
+      authorization: null,
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(/unknown/),
+    });
+  });
+
   const good = { config: { clientId: 'c' }, secrets: { clientSecret: CANARY } };
   const badInputs: Array<[string, string, { body?: unknown; raw?: string }, RegExp]> = [
     [
@@ -194,7 +206,18 @@ describe('admin REST API: connections', () => {
       { body: { config: { clientId: 'c' }, secrets: {} } },
       /^secrets\.clientSecret: is required$/,
     ],
-    ['malformed JSON', '/tenants/acme/connections/static-test', { raw: '{"config": {' }, /./],
+    [
+      'malformed JSON',
+      '/tenants/acme/connections/static-test',
+      { raw: '{"config": {' },
+      /^body: is not valid JSON$/,
+    ],
+    [
+      'malformed JSON holding a secret (never echoed back)',
+      '/tenants/acme/connections/static-test',
+      { raw: `{"config":{},"secrets":{"clientSecret":${CANARY}}}` },
+      /^body: is not valid JSON$/,
+    ],
   ];
 
   it.each(badInputs)('answers 400 naming the field: %s', async (_name, path, input, message) => {

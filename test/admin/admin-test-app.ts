@@ -22,6 +22,7 @@ export interface AdminTestApp {
 export async function startAdminApp(
   options: Partial<SigningAuthModuleOptions> & SigningAuthModuleExtras = {},
   imports: unknown[] = [],
+  port = 0,
 ): Promise<AdminTestApp> {
   const db = await createTestDatabase();
   const moduleRef = await Test.createTestingModule({
@@ -37,7 +38,7 @@ export async function startAdminApp(
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

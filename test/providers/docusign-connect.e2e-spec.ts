@@ -187,6 +187,20 @@ describe('DocuSign connect flow (authorization URL → code exchange → userinf
       expect((await connections.get(tenant, 'docusign')).status).toBe('pending');
   });
 
+  it('lets exactly one of two racing callbacks with the same state exchange the code', async () => {
+    await createConnection('race');
+    const callback = await approve((await flow.start('race', 'docusign')).authorizationUrl);
+    const exchangesBefore = emu.stats.tokenRequests.authorization_code ?? 0;
+    const results = await Promise.allSettled([
+      flow.complete('docusign', params(callback)),
+      flow.complete('docusign', params(callback)),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    expect(rejected.reason).toMatchObject({ name: 'AuthorizationStateError', reason: 'replayed' });
+    expect(emu.stats.tokenRequests.authorization_code).toBe(exchangesBefore + 1);
+  });
+
   it('surfaces a provider error on the callback and a failed exchange, storing nothing', async () => {
     await createConnection('declined');
     emu.denyAuthorizations(true);

@@ -90,6 +90,36 @@ describe('generic OAuth 2.0 strategy against the emulator', () => {
     ).toThrow(expect.objectContaining({ field: 'config.scopes' }));
   });
 
+  it('keeps a query the configured authorization URL has, and leaves PKCE out when pkce is false', () => {
+    const withQuery = conn('rotating', { authorizationUrl: 'https://idp.example/authorize?audience=api' });
+    const url = new URL(
+      strategy.buildAuthorizationUrl!(withQuery, {
+        redirectUri: 'https://app/cb',
+        state: 's1',
+        codeChallenge: 'ch',
+      }),
+    );
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      audience: 'api',
+      response_type: 'code',
+      client_id: 'rotating',
+      redirect_uri: 'https://app/cb',
+      scope: 'read write',
+      state: 's1',
+      code_challenge: 'ch',
+      code_challenge_method: 'S256',
+    });
+    const noPkce = conn('rotating', { pkce: false });
+    const plain = new URL(
+      strategy.buildAuthorizationUrl!(noPkce, {
+        redirectUri: 'https://app/cb',
+        state: 's',
+        codeChallenge: 'ch',
+      }),
+    );
+    expect(plain.searchParams.has('code_challenge')).toBe(false);
+  });
+
   it('rotating server: PKCE code flow, every refresh stores the new token, reuse of the old one is needs_reauth', async () => {
     const connection = conn('rotating');
     const first = await connect(connection);

@@ -9,6 +9,7 @@ import { AuthorizationFlowService } from './authorization/authorization-flow.ser
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
+import { AdminBodyErrors } from './admin/admin-body-errors.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -19,6 +20,14 @@ import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
+import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
+import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
+import { TokenChangeNotifier } from './refresh/token-change.notifier.js';
+import { TokenRefresher } from './refresh/token-refresher.js';
+import { TokenCache } from './tokens/token-cache.js';
+import { TokenService } from './tokens/token.service.js';
+import { UsageRecorder } from './tokens/usage-recorder.js';
 import { HTTP_PROVIDERS } from './http/http.providers.js';
 import { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signing-auth.options.js';
@@ -58,9 +67,23 @@ export function createCoreProviders(
     ConnectionHealthQuery,
     SigningAuthHealthIndicator,
     SigningAuthMetrics,
+    AdminBodyErrors,
+    ...TOKEN_LIFECYCLE_PROVIDERS,
     ...HTTP_PROVIDERS,
   ];
 }
+
+/** Token cache, refresh lease, change notifications and the sweep. @internal */
+const TOKEN_LIFECYCLE_PROVIDERS = [
+  RefreshLeaseRepository,
+  RefreshFailureHandler,
+  TokenChangeNotifier,
+  TokenRefresher,
+  RefreshSweepService,
+  TokenCache,
+  UsageRecorder,
+  TokenService,
+];
 
 /** What the module exports to the host app. @internal */
 export const EXPORTED_PROVIDERS = [
@@ -70,5 +93,6 @@ export const EXPORTED_PROVIDERS = [
   AuthorizationFlowService,
   DocSpringDataRequestService,
   SigningAuthHealthIndicator,
+  TokenService,
   SigningAuthHttpService,
 ];

@@ -1,7 +1,13 @@
 import type { Type } from '@nestjs/common';
+import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
+import { createDocSpringAdminController } from './docspring-admin.controller.js';
 
 /** Every admin controller, under `prefix` (already stripped of slashes). @internal */
 export function createAdminControllers(prefix: string): Type<unknown>[] {
-  return [createConnectionsAdminController(prefix)];
+  return [
+    createConnectionsAdminController(prefix),
+    createConnectFlowController(prefix),
+    createDocSpringAdminController(prefix),
+  ];
 }

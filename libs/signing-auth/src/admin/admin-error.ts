@@ -4,6 +4,16 @@ import {
   ConnectionValidationError,
   UnknownProviderError,
 } from '../connections/connection.errors.js';
+import {
+  AuthorizationNotSupportedError,
+  AuthorizationStateError,
+  ProviderAuthorizationError,
+} from '../authorization/authorization.errors.js';
+import {
+  DocSpringCredentialsError,
+  DocSpringDataRequestNotFoundError,
+  DocSpringInvalidTokenTypeError,
+} from '../docspring/docspring.errors.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
 
 /** The JSON body of every admin API error. @publicApi */
@@ -25,8 +35,7 @@ export class AdminInputError extends ConnectionValidationError {}
  * - 409: a flow in the wrong state (a replayed OAuth state, authorize on a connection that does not use
  *   the authorization-code grant, refresh of a pending or needs_reauth connection);
  * - 502: the provider failed (message names tenant, provider and reason).
- * Errors from siblings the admin API does not import (flow, lifecycle) are recognised by their `name`, so
- * this table has no compile-time dependency on them.
+ * The token lifecycle's errors are recognised by their `name`, so this table does not import that layer.
  * Anything unrecognised is a 500 whose message says nothing about the error (it could be anything).
  */
 export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}): AdminErrorBody {
@@ -34,22 +43,22 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   if (error instanceof ConnectionValidationError) return body(400, `${error.field}: ${error.reason}`);
   if (error instanceof UnknownProviderError) return body(400, error.message);
   if (error instanceof ConnectionNotFoundError) return body(404, error.message);
+  if (error instanceof AuthorizationStateError)
+    return body(error.reason === 'replayed' ? 409 : 400, error.message);
+  if (error instanceof ProviderAuthorizationError) return body(400, error.message);
+  if (error instanceof AuthorizationNotSupportedError) return body(409, error.message);
+  if (error instanceof DocSpringDataRequestNotFoundError) return body(404, error.message);
+  if (error instanceof DocSpringInvalidTokenTypeError) return body(400, error.message);
+  if (error instanceof DocSpringCredentialsError) return body(502, error.message);
   if (error instanceof ProviderFailure) return body(502, providerFailed(error.message, route));
   const named = error as { name?: unknown; message?: unknown; reason?: unknown; status?: unknown };
   const message = typeof named?.message === 'string' ? named.message : '';
   switch (named?.name) {
-    case 'AuthorizationStateError':
-      return body(named.reason === 'replayed' ? 409 : 400, message);
-    case 'ProviderAuthorizationError':
-      return body(400, message);
-    case 'ConnectionStateError':
-    case 'AuthorizationNotSupportedError':
     case 'SigningAuthReauthRequiredError':
-    case 'SigningAuthConnectionStateError':
+    case 'SigningAuthConnectionPendingError':
+    case 'SigningAuthConnectionDisabledError':
       return body(409, message);
     case 'SigningAuthRefreshError':
-    case 'ProviderFailure':
-    case 'DocSpringDataRequestError':
       return body(502, providerFailed(message, route));
   }
   // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.

@@ -65,3 +65,12 @@ export class AdminErrorDto {
   @ApiProperty({ example: 'Bad Request' }) error!: string;
   @ApiProperty({ example: 'config.integrationKey: must be a GUID' }) message!: string;
 }
+
+/** A DocSpring data-request token. @internal */
+export class DataRequestTokenDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: "Give it to DocSpring's embedded form; it is not one of the stored secrets" })
+  secret!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty() dataRequestUrl!: string;
+}

@@ -18,6 +18,7 @@ import {
   ProviderAuthorizationError,
 } from './authorization.errors.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
+import { TokenRefresher } from '../refresh/token-refresher.js';
 
 /** How long a started authorization may wait for its callback. */
 const PENDING_TTL_MS = 10 * 60_000;
@@ -49,6 +50,7 @@ export class AuthorizationFlowService {
     private readonly pending: PendingAuthorizationRepository,
     private readonly strategies: StrategyRegistry,
     private readonly events: SigningAuthEventBus,
+    private readonly refresher: TokenRefresher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -156,6 +158,7 @@ export class AuthorizationFlowService {
       this.options.clock(),
     );
     if (!stored) throw new ConnectionNotFoundError(tenantId, provider);
+    stored.nextRefreshAt = await this.refresher.scheduleConnected(stored);
     this.logger.log(`Connected ${provider} for tenant "${tenantId}"`);
     this.events.emit(SigningAuthEvent.ConnectionConnected, { tenantId, provider });
     return toConnectionView(stored);

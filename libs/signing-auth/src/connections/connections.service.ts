@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
 import { ConnectionNotFoundError, ConnectionValidationError } from './connection.errors.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { toConnectionView, type ConnectionView } from './connection-view.js';
@@ -24,6 +25,7 @@ export class ConnectionsService {
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly strategies: StrategyRegistry,
+    private readonly tokenChanges: TokenChangeNotifier,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -51,6 +53,7 @@ export class ConnectionsService {
       usesCode ? 'pending' : 'active',
       this.options.clock(),
     );
+    await this.tokenChanges.announce(tenantId, provider, row.version);
     return toConnectionView(row);
   }
 
@@ -74,6 +77,7 @@ export class ConnectionsService {
   async delete(tenantId: string, provider: string): Promise<void> {
     if (!(await this.connections.delete(tenantId, provider)))
       throw new ConnectionNotFoundError(tenantId, provider);
+    await this.tokenChanges.announce(tenantId, provider, null);
   }
 }
 

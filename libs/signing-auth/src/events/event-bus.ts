@@ -31,6 +31,18 @@ export class SigningAuthEventBus implements OnModuleInit {
     this.listeners.push(listener);
   }
 
+  /**
+   * Internal-only signals (`token.cache_hit`, `token.cache_miss`) for metrics: delivered to internal
+   * listeners only, never to the host's event emitter or observer. Free when nobody listens.
+   */
+  emitInternal(name: string, payload: { tenantId: string; provider: string }): void {
+    for (const listener of this.listeners) {
+      this.safely(() =>
+        listener(name as SigningAuthEventName, payload as unknown as Record<string, unknown>),
+      );
+    }
+  }
+
   emit(name: SigningAuthEventName, payload: object): void {
     const event = payload as Record<string, unknown>;
     this.safely(() => this.emitter?.emit(name, event));

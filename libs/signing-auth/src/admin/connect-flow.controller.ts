@@ -1,0 +1,87 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, type Type } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiFoundResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AuthorizationFlowService } from '../authorization/authorization-flow.service.js';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { AdminErrorDto, AuthorizationStartDto, ConnectionViewDto } from './admin.dto.js';
+import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
+import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { callbackParams, failureRedirect, successRedirect, wantsRedirect } from './oauth-callback.js';
+
+/**
+ * The connect flow: `POST {prefix}/tenants/:tenantId/connections/:provider/authorize` (guarded) and
+ * `GET {prefix}/oauth/:provider/callback`. The callback is NOT behind the admin guard: the provider's
+ * redirect carries no admin token; the single-use, expiring state is what protects it.
+ * @internal
+ */
+export function createConnectFlowController(prefix: string): Type<unknown> {
+  @Controller(prefix)
+  @AdminApi()
+  class ConnectFlowController {
+    constructor(
+      private readonly flow: AuthorizationFlowService,
+      @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    ) {}
+
+    @Post('tenants/:tenantId/connections/:provider/authorize')
+    @HttpCode(200)
+    @Guarded()
+    @ApiOperation({
+      summary: 'Start the authorization-code flow',
+      description:
+        "Send the admin's browser to authorizationUrl; the provider redirects back to the callback.",
+    })
+    @ApiParam({ name: 'tenantId', example: 'acme' })
+    @ApiParam({ name: 'provider', example: 'docusign' })
+    @ApiOkResponse({ type: AuthorizationStartDto })
+    @ApiNotFoundResponse({ type: AdminErrorDto })
+    @ApiConflictResponse({ type: AdminErrorDto, description: 'The connection does not use the code grant' })
+    authorize(
+      @Param('tenantId', TenantIdPipe) tenantId: string,
+      @Param('provider', ProviderIdPipe) provider: string,
+    ): Promise<{ authorizationUrl: string; expiresAt: string }> {
+      return this.flow.start(tenantId, provider);
+    }
+
+    @Get('oauth/:provider/callback')
+    @ApiOperation({
+      summary: "The provider's redirect back (not guarded: the single-use state protects it)",
+      description:
+        'JSON (200 with the connection) unless admin.successRedirectUrl/failureRedirectUrl are configured and ' +
+        'the request does not send Accept: application/json; then a 302 to those URLs.',
+    })
+    @ApiParam({ name: 'provider', example: 'docusign' })
+    @ApiQuery({ name: 'code', required: false })
+    @ApiQuery({ name: 'state', required: false })
+    @ApiQuery({ name: 'error', required: false })
+    @ApiQuery({ name: 'error_description', required: false })
+    @ApiOkResponse({ type: ConnectionViewDto })
+    @ApiFoundResponse({ description: 'Redirect to the configured success or failure URL' })
+    @ApiConflictResponse({ type: AdminErrorDto, description: 'The state was already used' })
+    async callback(
+      @Param('provider', ProviderIdPipe) provider: string,
+      @Query() query: Record<string, unknown>,
+      @Req() request: Request,
+      @Res() response: Response,
+    ): Promise<void> {
+      const redirect = wantsRedirect(this.options.admin, request.headers.accept);
+      try {
+        const view = await this.flow.complete(provider, callbackParams(query));
+        if (redirect) response.redirect(302, successRedirect(this.options.admin, view));
+        else response.status(200).json(view);
+      } catch (error) {
+        if (!redirect) throw error; // the scoped filter answers JSON
+        response.redirect(302, failureRedirect(this.options.admin, provider, error));
+      }
+    }
+  }
+  return ConnectFlowController;
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import type { DecryptedConnection } from '../connections/connection-cipher.js';
+import type { ConnectionEntity } from '../connections/connection.entity.js';
+import { SigningAuthEventBus } from '../events/event-bus.js';
+import { SigningAuthEvent } from '../events/signing-auth.events.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
+import { SigningAuthReauthRequiredError, SigningAuthRefreshError } from '../tokens/token.errors.js';
+import { RefreshLeaseRepository } from './refresh-lease.repository.js';
+import { backoffMs, isUsable } from './refresh-policy.js';
+import type { RefreshOutcome, RefreshRequest } from './token-refresher.js';
+import { TokenChangeNotifier } from './token-change.notifier.js';
+
+/** Everything about one failed provider call. @internal */
+export interface FailedRefresh {
+  row: ConnectionEntity;
+  connection: DecryptedConnection;
+  strategy: SigningAuthStrategy;
+  error: unknown;
+  request: RefreshRequest;
+  owner: string;
+  started: number;
+}
+
+/**
+ * Records a failed refresh and decides what the caller gets:
+ * - `needs_reauth`: status needs_reauth, retries stop (next_refresh_at NULL), the last good data stays,
+ *   the consent URL goes into metadata; the caller gets {@link SigningAuthReauthRequiredError}.
+ * - transient: failure_count + 1, next_refresh_at = now + backoff (exponential, full jitter, capped,
+ *   honouring Retry-After), status `error`; the caller gets the old token while it is still valid, else
+ *   {@link SigningAuthRefreshError} with the retry time.
+ * The stored refresh token is never touched by a failure.
+ * @internal
+ */
+@Injectable()
+export class RefreshFailureHandler {
+  private readonly logger = new Logger(RefreshFailureHandler.name);
+
+  constructor(
+    private readonly leases: RefreshLeaseRepository,
+    private readonly events: SigningAuthEventBus,
+    private readonly notifier: TokenChangeNotifier,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+  ) {}
+
+  async handle(failed: FailedRefresh): Promise<RefreshOutcome> {
+    const { row, connection, request, owner } = failed;
+    const { tenantId, provider } = row;
+    const failure = this.classify(failed);
+    const reason = describe(failure);
+    const now = this.options.clock();
+    const failureCount = row.failureCount + 1;
+    const base = {
+      tenantId,
+      provider,
+      trigger: request.trigger,
+      reason,
+      failureCount,
+      durationMs: Date.now() - failed.started,
+    };
+    if (failure.kind === 'needs_reauth') {
+      const consentUrl = failure.details.consentUrl;
+      const version = await this.leases.storeFailure(
+        row,
+        owner,
+        {
+          status: 'needs_reauth',
+          failureCount,
+          lastError: reason,
+          nextRefreshAt: null,
+          metadataPatch: consentUrl ? { consentUrl } : {},
+          bumpVersion: true,
+        },
+        now,
+      );
+      if (version !== null) this.notifier.publishLocal(tenantId, provider, version);
+      this.logger.warn(
+        `The ${provider} connection of tenant "${tenantId}" needs re-authorization: ${reason}`,
+      );
+      this.events.emit(SigningAuthEvent.TokenRefreshFailed, {
+        ...base,
+        kind: 'needs_reauth',
+        nextRefreshAt: null,
+      });
+      this.events.emit(SigningAuthEvent.ConnectionNeedsReauth, { tenantId, provider, reason });
+      throw new SigningAuthReauthRequiredError(tenantId, provider, reason, consentUrl);
+    }
+    const retryAt = new Date(
+      now.getTime() + backoffMs(this.options, failureCount, failure.details.retryAfterMs),
+    );
+    await this.leases.storeFailure(
+      row,
+      owner,
+      { status: 'error', failureCount, lastError: reason, nextRefreshAt: retryAt, bumpVersion: false },
+      now,
+    );
+    this.logger.warn(
+      `Refreshing the ${provider} token of tenant "${tenantId}" failed (${failureCount} in a row): ${reason}; ` +
+        `next attempt at ${retryAt.toISOString()}`,
+    );
+    this.events.emit(SigningAuthEvent.TokenRefreshFailed, {
+      ...base,
+      kind: 'transient',
+      nextRefreshAt: retryAt.toISOString(),
+    });
+    if (request.acceptStale && isUsable(row, now)) {
+      const stale = Object.assign(Object.create(Object.getPrototypeOf(row)) as ConnectionEntity, row, {
+        status: 'error' as const,
+        failureCount,
+        lastError: reason,
+        nextRefreshAt: retryAt,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      return { row: stale, connection: { ...connection, row: stale }, refreshed: false };
+    }
+    throw new SigningAuthRefreshError(tenantId, provider, reason, retryAt);
+  }
+
+  private classify({ error, strategy, connection }: FailedRefresh): ProviderFailure {
+    if (error instanceof ProviderFailure) return error;
+    if (strategy.classifyError) {
+      try {
+        return strategy.classifyError(error, connection);
+      } catch {
+        // a broken classifier must not turn a failure into a crash: fall through
+      }
+    }
+    const name = (error as Error)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new ProviderFailure(
+        'transient',
+        `no answer within ${this.options.refresh.providerTimeoutMs} ms`,
+      );
+    }
+    // Only the error's class: an arbitrary message might quote a request, and requests carry secrets.
+    return new ProviderFailure('transient', `unexpected ${name ?? 'error'} from the strategy`);
+  }
+}
+
+/** A short, secret-free reason: the provider's error code and the strategy's own description. */
+function describe(failure: ProviderFailure): string {
+  const code = failure.details.code;
+  const text = code && !failure.message.includes(code) ? `${code}: ${failure.message}` : failure.message;
+  return text.slice(0, 300);
+}

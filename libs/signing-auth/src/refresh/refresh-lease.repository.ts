@@ -1,0 +1,259 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { In, type DataSource } from 'typeorm';
+import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
+import { ConnectionCipher } from '../connections/connection-cipher.js';
+import type { ConnectionStatus } from '../connections/connection-status.js';
+import { ConnectionEntity } from '../connections/connection.entity.js';
+import type { TokenGrant } from '../providers/strategy.interface.js';
+
+/** Channel of the cross-replica "a token changed" notification. Payload: tenant, provider, version. */
+export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
+
+/** What a failed refresh writes back. */
+export interface RefreshFailureWrite {
+  status: ConnectionStatus;
+  failureCount: number;
+  lastError: string;
+  nextRefreshAt: Date | null;
+  metadataPatch?: Record<string, unknown>;
+  /** Bump the version (and notify) because the grant's state changed (needs_reauth). */
+  bumpVersion: boolean;
+}
+
+/**
+ * The refresh lease and the fenced write-back. Every state change is ONE statement (`UPDATE ... WHERE
+ * ... RETURNING`), so it is atomic on a real server and on the single-connection embedded database alike,
+ * and no row lock is ever held across a provider call. Times come from the module clock, never `now()`.
+ * See docs/decisions/002-lease-not-advisory-lock.md.
+ * @internal
+ */
+@Injectable()
+export class RefreshLeaseRepository {
+  constructor(
+    @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly cipher: ConnectionCipher,
+  ) {}
+
+  findOne(tenantId: string, provider: string): Promise<ConnectionEntity | null> {
+    return this.dataSource.getRepository(ConnectionEntity).findOne({ where: { tenantId, provider } });
+  }
+
+  /** Takes the lease if it is free or lapsed; returns the re-read row, or null when another holds it. */
+  async claim(
+    tenantId: string,
+    provider: string,
+    owner: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<ConnectionEntity | null> {
+    const rows = await this.run(
+      `UPDATE "signing_auth_connections" SET "lease_owner" = $3, "lease_expires_at" = $4
+        WHERE "tenant_id" = $1 AND "provider" = $2
+          AND ("lease_owner" IS NULL OR "lease_expires_at" < $5)
+        RETURNING "id"`,
+      [tenantId, provider, owner, new Date(now.getTime() + leaseMs), now],
+    );
+    if (rows.length === 0) return null;
+    return this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string });
+  }
+
+  /**
+   * Claims up to `limit` due connections at once for the sweep. SKIP LOCKED lets replicas sweeping at the
+   * same moment take disjoint rows; the inner SELECT reads `signing_auth_connections_due_idx` (partial
+   * index on next_refresh_at for status active/error).
+   */
+  async claimDue(
+    owner: string,
+    dueBy: Date,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ConnectionEntity[]> {
+    const rows = await this.run(
+      `UPDATE "signing_auth_connections" SET "lease_owner" = $1, "lease_expires_at" = $2
+        WHERE "id" IN (
+          SELECT "id" FROM "signing_auth_connections"
+           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $5
+             AND "status" IN ('active', 'error')
+             AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
+           ORDER BY "next_refresh_at"
+           LIMIT $4
+           FOR UPDATE SKIP LOCKED)
+          AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
+        RETURNING "id"`,
+      [owner, new Date(now.getTime() + leaseMs), now, limit, dueBy],
+    );
+    if (rows.length === 0) return [];
+    return this.dataSource
+      .getRepository(ConnectionEntity)
+      .findBy({ id: In(rows.map((r) => r.id as string)) });
+  }
+
+  /** Extends a lease we still hold (fenced by owner and version); false when it was lost. */
+  async extend(row: ConnectionEntity, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const rows = await this.run(
+      `UPDATE "signing_auth_connections" SET "lease_expires_at" = $4
+        WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3 RETURNING "id"`,
+      [row.id, owner, row.version, new Date(now.getTime() + leaseMs)],
+    );
+    return rows.length > 0;
+  }
+
+  /** Sets the next scheduled refresh unless the row changed since it was read (version). */
+  async schedule(row: ConnectionEntity, nextRefreshAt: Date | null): Promise<void> {
+    await this.run(
+      `UPDATE "signing_auth_connections" SET "next_refresh_at" = $3
+        WHERE "id" = $1 AND "version" = $2 RETURNING "id"`,
+      [row.id, row.version, nextRefreshAt],
+    );
+  }
+
+  /** Gives the lease back without touching the grant; optionally sets the next scheduled refresh. */
+  async release(row: ConnectionEntity, owner: string, nextRefreshAt?: Date | null): Promise<void> {
+    await this.run(
+      `UPDATE "signing_auth_connections" SET "lease_owner" = NULL, "lease_expires_at" = NULL,
+          "next_refresh_at" = CASE WHEN $3::boolean THEN $4::timestamptz ELSE "next_refresh_at" END
+        WHERE "id" = $1 AND "lease_owner" = $2 RETURNING "id"`,
+      [row.id, owner, nextRefreshAt !== undefined, nextRefreshAt ?? null],
+    );
+  }
+
+  /**
+   * Writes a fresh grant back, only if we still hold the lease and nobody wrote since we read the row
+   * (fencing). Access and refresh token land in the same statement; the lease is released, the version
+   * bumped and the other replicas notified (NOTIFY is delivered on commit). Returns the new version, or
+   * null when fenced out.
+   */
+  async storeRefreshed(
+    row: ConnectionEntity,
+    owner: string,
+    grant: TokenGrant,
+    write: {
+      now: Date;
+      nextRefreshAt: Date | null;
+      markUsed: boolean;
+      /** Start of the refresh token's lifetime for renewal; null when this refresh did not extend it. */
+      refreshTokenIssuedAt: Date | null;
+    },
+  ): Promise<number | null> {
+    const { tenantId, provider } = row;
+    const setRefresh = grant.refreshToken !== undefined;
+    const setRefreshExpiry = grant.refreshTokenExpiresAt !== undefined || grant.refreshToken === null;
+    const rows = await this.run(
+      `WITH "updated" AS (
+         UPDATE "signing_auth_connections" SET
+           "access_token_ciphertext" = $4, "token_type" = $5, "access_token_expires_at" = $6,
+           "refresh_token_ciphertext" = CASE WHEN $7::boolean THEN $8::text ELSE "refresh_token_ciphertext" END,
+           "refresh_token_issued_at" = $16::timestamptz,
+           "refresh_token_expires_at" = CASE WHEN $9::boolean THEN $10::timestamptz ELSE "refresh_token_expires_at" END,
+           "scopes" = COALESCE($11::jsonb, "scopes"),
+           "metadata" = "metadata" || $12::jsonb,
+           "status" = 'active', "failure_count" = 0, "last_error" = NULL,
+           "last_refreshed_at" = $13, "next_refresh_at" = $14,
+           "last_used_at" = CASE WHEN $15::boolean THEN $13 ELSE "last_used_at" END,
+           "lease_owner" = NULL, "lease_expires_at" = NULL,
+           "version" = "version" + 1, "updated_at" = $13
+         WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3
+         RETURNING "tenant_id", "provider", "version")
+       SELECT "version", pg_notify('${TOKEN_CHANGED_CHANNEL}',
+                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) AS "n"
+         FROM "updated"`,
+      [
+        row.id,
+        owner,
+        row.version,
+        this.cipher.encrypt(tenantId, provider, 'accessTokenCiphertext', grant.accessToken),
+        grant.tokenType,
+        grant.expiresAt,
+        setRefresh,
+        typeof grant.refreshToken === 'string'
+          ? this.cipher.encrypt(tenantId, provider, 'refreshTokenCiphertext', grant.refreshToken)
+          : null,
+        setRefreshExpiry,
+        grant.refreshToken === null ? null : (grant.refreshTokenExpiresAt ?? null),
+        grant.scopes && grant.scopes.length > 0 ? JSON.stringify(grant.scopes) : null,
+        JSON.stringify(grant.metadata ?? {}),
+        write.now,
+        write.nextRefreshAt,
+        write.markUsed,
+        write.refreshTokenIssuedAt,
+      ],
+    );
+    return rows.length > 0 ? Number(rows[0].version) : null;
+  }
+
+  /** Records a failed refresh (fenced like {@link storeRefreshed}); the stored grant is left as it was. */
+  async storeFailure(
+    row: ConnectionEntity,
+    owner: string,
+    failure: RefreshFailureWrite,
+    now: Date,
+  ): Promise<number | null> {
+    const rows = await this.run(
+      `WITH "updated" AS (
+         UPDATE "signing_auth_connections" SET
+           "status" = $4, "failure_count" = $5, "last_error" = $6, "next_refresh_at" = $7,
+           "metadata" = "metadata" || $8::jsonb,
+           "lease_owner" = NULL, "lease_expires_at" = NULL,
+           "version" = "version" + (CASE WHEN $9::boolean THEN 1 ELSE 0 END), "updated_at" = $10
+         WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3
+         RETURNING "tenant_id", "provider", "version")
+       SELECT "version", CASE WHEN $9::boolean THEN pg_notify('${TOKEN_CHANGED_CHANNEL}',
+                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) END AS "n"
+         FROM "updated"`,
+      [
+        row.id,
+        owner,
+        row.version,
+        failure.status,
+        failure.failureCount,
+        failure.lastError.slice(0, 500),
+        failure.nextRefreshAt,
+        JSON.stringify(failure.metadataPatch ?? {}),
+        failure.bumpVersion,
+        now,
+      ],
+    );
+    return rows.length > 0 ? Number(rows[0].version) : null;
+  }
+
+  /**
+   * Records that connections were used (batched by the usage recorder). An active connection that just
+   * came into use gets its access-token refresh pulled forward, so the sweep keeps it warm.
+   */
+  async touchUsage(
+    keys: { tenantId: string; provider: string }[],
+    now: Date,
+    leeway: { seconds: number; fraction: number },
+  ): Promise<void> {
+    if (keys.length === 0) return;
+    await this.run(
+      `UPDATE "signing_auth_connections" AS c SET "last_used_at" = $3,
+          "next_refresh_at" = CASE
+            WHEN c."status" = 'active' AND c."access_token_expires_at" IS NOT NULL THEN LEAST(
+              COALESCE(c."next_refresh_at", 'infinity'::timestamptz),
+              c."access_token_expires_at" - LEAST($4 * interval '1 second', COALESCE(
+                $5 * (c."access_token_expires_at" - c."last_refreshed_at"), $4 * interval '1 second')))
+            ELSE c."next_refresh_at" END
+        FROM (SELECT unnest($1::text[]) AS "t", unnest($2::text[]) AS "p") AS u
+        WHERE c."tenant_id" = u."t" AND c."provider" = u."p"
+        RETURNING c."id"`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.provider), now, leeway.seconds, leeway.fraction],
+    );
+  }
+
+  /** Expired pending authorizations (abandoned connect flows) hold an encrypted PKCE verifier: drop them. */
+  async deleteExpiredPendingAuthorizations(now: Date): Promise<number> {
+    const rows = await this.run(
+      `DELETE FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1 RETURNING "id"`,
+      [now],
+    );
+    return rows.length;
+  }
+
+  private async run(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const result: unknown[] = await this.dataSource.query(sql, params);
+    // `UPDATE/DELETE ... RETURNING` come back as [rows, count] from TypeORM's postgres driver.
+    return (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+  }
+}

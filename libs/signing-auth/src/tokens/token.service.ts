@@ -1,0 +1,180 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
+import type { ConnectionEntity } from '../connections/connection.entity.js';
+import { toConnectionView, type ConnectionView } from '../connections/connection-view.js';
+import { SigningAuthEventBus } from '../events/event-bus.js';
+import type { RefreshTrigger } from '../events/signing-auth.events.js';
+import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { assertServable } from '../refresh/connection-state.js';
+import { RefreshLeaseRepository } from '../refresh/refresh-lease.repository.js';
+import { accessTokenDueAt, isFresh, toDate } from '../refresh/refresh-policy.js';
+import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
+import { TokenRefresher, type RefreshRequest } from '../refresh/token-refresher.js';
+import type { AccessToken } from './access-token.js';
+import { cacheKey, TokenCache, type CachedToken } from './token-cache.js';
+import { SigningAuthRefreshError } from './token.errors.js';
+import { UsageRecorder } from './usage-recorder.js';
+
+/**
+ * Always-valid access tokens, per tenant and provider.
+ *
+ * A token is served from an in-process cache (no database round trip) until `expiresAt - leeway`; past
+ * that the first caller refreshes and every concurrent caller in the process shares that refresh
+ * (single-flight), while a lease on the connection row makes the refresh happen once across replicas.
+ * @publicApi
+ */
+@Injectable()
+export class TokenService {
+  private readonly flights = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly refresher: TokenRefresher,
+    private readonly cache: TokenCache,
+    private readonly usage: UsageRecorder,
+    private readonly leases: RefreshLeaseRepository,
+    private readonly strategies: StrategyRegistry,
+    private readonly cipher: ConnectionCipher,
+    private readonly events: SigningAuthEventBus,
+    notifier: TokenChangeNotifier,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+  ) {
+    notifier.subscribe((tenantId, provider, version) =>
+      this.cache.invalidate(cacheKey(tenantId, provider), version),
+    );
+  }
+
+  /**
+   * A valid access token for the tenant's connection to `provider`.
+   * @throws ConnectionNotFoundError, SigningAuthConnectionPendingError, SigningAuthConnectionDisabledError,
+   *   SigningAuthReauthRequiredError, SigningAuthRefreshError (transient failure and no valid token left)
+   */
+  async getAccessToken(tenantId: string, provider: string): Promise<AccessToken> {
+    const key = cacheKey(tenantId, provider);
+    this.usage.record(key, tenantId, provider);
+    const hit = this.cache.get(key);
+    this.events.emitInternal(hit ? 'token.cache_hit' : 'token.cache_miss', { tenantId, provider });
+    if (hit) return { ...hit.token };
+    const entry = await this.flight(key, () => this.load(tenantId, provider, 'on_demand'));
+    return { ...entry.token };
+  }
+
+  /** The `Authorization` header value for the tenant's connection (e.g. `Bearer eyJ...`). Never log it. */
+  async getAuthorizationHeader(tenantId: string, provider: string): Promise<string> {
+    const token = await this.getAccessToken(tenantId, provider);
+    return this.strategies.get(provider).authorizationHeader(token);
+  }
+
+  /**
+   * The provider refused `rejectedAccessToken` (HTTP 401): get a new token, refreshing only if the stored
+   * one is still that rejected token. Concurrent callers in this process and in other replicas share one
+   * refresh, so 50 requests that all got a 401 cause a single provider call.
+   */
+  async forceRefresh(
+    tenantId: string,
+    provider: string,
+    { rejectedAccessToken }: { rejectedAccessToken: string },
+  ): Promise<AccessToken> {
+    const key = cacheKey(tenantId, provider);
+    const cached = this.cache.peek(key);
+    if (cached && cached.token.accessToken !== rejectedAccessToken && this.cache.get(key)) {
+      return { ...cached.token };
+    }
+    if (cached?.token.accessToken === rejectedAccessToken) this.cache.invalidate(key);
+    const inFlight = this.flights.get(key);
+    if (inFlight) {
+      const shared = await inFlight;
+      if (shared.token.accessToken !== rejectedAccessToken) return { ...shared.token };
+    }
+    const entry = await this.flight(key, () => this.load(tenantId, provider, 'forced', rejectedAccessToken));
+    if (entry.token.accessToken === rejectedAccessToken) {
+      throw new SigningAuthRefreshError(tenantId, provider, 'no token other than the rejected one', null);
+    }
+    return { ...entry.token };
+  }
+
+  /**
+   * Refreshes now, whatever the token's age or backoff (the admin API's "refresh now"); a `needs_reauth`
+   * connection is tried again too (e.g. after an admin granted consent). Returns the updated view.
+   * @throws as {@link getAccessToken}
+   */
+  async refreshNow(tenantId: string, provider: string): Promise<ConnectionView> {
+    const key = cacheKey(tenantId, provider);
+    const before = await this.leases.findOne(tenantId, provider);
+    assertServable(before, tenantId, provider, true);
+    const minVersion = before.version + 1;
+    const outcome = await this.refresher.ensure({
+      tenantId,
+      provider,
+      trigger: 'forced',
+      satisfied: (row, _c, now) =>
+        row.version >= minVersion && row.status === 'active' && isFresh(this.options, row, now),
+      acceptStale: false,
+      ignoreBackoff: true,
+      allowReauth: true,
+    });
+    this.cache.invalidate(key);
+    this.cache.set(key, this.toEntry(outcome.row, outcome.connection));
+    return toConnectionView((await this.leases.findOne(tenantId, provider)) ?? outcome.row);
+  }
+
+  private async flight(key: string, load: () => Promise<CachedToken>): Promise<CachedToken> {
+    let flight = this.flights.get(key);
+    if (!flight) {
+      flight = load().finally(() => this.flights.delete(key));
+      this.flights.set(key, flight);
+    }
+    return flight;
+  }
+
+  private async load(
+    tenantId: string,
+    provider: string,
+    trigger: RefreshTrigger,
+    rejected?: string,
+  ): Promise<CachedToken> {
+    const key = cacheKey(tenantId, provider);
+    const serves = (row: ConnectionEntity, connection: DecryptedConnection, now: Date): boolean =>
+      isFresh(this.options, row, now) && (rejected === undefined || connection.accessToken !== rejected);
+    const request: RefreshRequest = {
+      tenantId,
+      provider,
+      trigger,
+      satisfied: serves,
+      acceptStale: !rejected,
+    };
+    // A plain read first: after a restart or an eviction the stored token is usually still good.
+    const now = this.options.clock();
+    const row = await this.leases.findOne(tenantId, provider);
+    assertServable(row, tenantId, provider);
+    const { connection, row: current } = await (async () => {
+      const stored = this.cipher.decryptRow(row);
+      if (serves(row, stored, now)) return { connection: stored, row };
+      return this.refresher.ensure(request);
+    })();
+    const entry = this.toEntry(current, connection);
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  private toEntry(row: ConnectionEntity, connection: DecryptedConnection): CachedToken {
+    const expiresAt = toDate(row.accessTokenExpiresAt);
+    const due = accessTokenDueAt(this.options, row);
+    // A stale token handed out during a backoff is cached only until the next attempt or its expiry.
+    let refreshAt = due ? due.getTime() : Number.MAX_SAFE_INTEGER;
+    if (row.status === 'error') {
+      const retryAt = toDate(row.nextRefreshAt)?.getTime() ?? 0;
+      refreshAt = Math.max(refreshAt, Math.min(retryAt, expiresAt?.getTime() ?? retryAt));
+    }
+    return {
+      version: row.version,
+      refreshAt,
+      token: {
+        accessToken: connection.accessToken as string,
+        tokenType: row.tokenType ?? 'Bearer',
+        expiresAt,
+        metadata: { ...(row.metadata ?? {}) },
+      },
+    };
+  }
+}

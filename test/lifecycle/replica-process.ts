@@ -1,0 +1,93 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const WORKER = resolve('test/lifecycle/replica.worker.mjs');
+const LIB_SRC = resolve('libs/signing-auth/src');
+const LIB_ENTRY = resolve('libs/signing-auth/dist/index.js');
+
+/** The workers run the built library: build it when dist is missing or older than the sources. */
+export function ensureLibraryBuilt(): void {
+  const newest = (dir: string): number =>
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  let built = 0;
+  try {
+    built = statSync(LIB_ENTRY).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  if (built < newest(LIB_SRC)) {
+    execFileSync(
+      process.execPath,
+      [resolve('node_modules/typescript/bin/tsc'), '-p', 'libs/signing-auth/tsconfig.lib.json'],
+      {
+        stdio: 'inherit',
+      },
+    );
+  }
+}
+
+export interface ReplicaConfig {
+  databaseUrl: string;
+  schema: string;
+  encryptionKeys: string;
+  emulatorUrl: string;
+  refresh: Record<string, number>;
+}
+
+/** One app replica in its own Node process, driven over IPC (see replica.worker.mjs). */
+export class Replica {
+  private nextId = 1;
+  private readonly pending = new Map<number, (msg: Record<string, unknown>) => void>();
+  private output = '';
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (c) => (this.output += c));
+    child.stderr!.on('data', (c) => (this.output += c));
+    child.on('message', (msg: Record<string, unknown>) => {
+      const done = this.pending.get(msg.id as number);
+      this.pending.delete(msg.id as number);
+      done?.(msg);
+    });
+  }
+
+  static async start(config: ReplicaConfig): Promise<Replica> {
+    const child = spawn(process.execPath, [WORKER], {
+      env: { ...process.env, REPLICA_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const replica = new Replica(child);
+    await new Promise<void>((ready, fail) => {
+      child.once('message', () => ready());
+      child.once('exit', (code) =>
+        fail(new Error(`replica exited (${code}) before ready:\n${replica.output}`)),
+      );
+    });
+    return replica;
+  }
+
+  request<T extends Record<string, unknown>>(msg: Record<string, unknown>): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((done, fail) => {
+      const onExit = (): void => fail(new Error(`replica exited:\n${this.output}`));
+      this.child.once('exit', onExit);
+      this.pending.set(id, (reply) => {
+        this.child.off('exit', onExit);
+        done(reply as T);
+      });
+      this.child.send({ ...msg, id });
+    });
+  }
+
+  kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((done) => {
+      this.child.once('exit', () => done());
+      this.child.kill('SIGKILL');
+    });
+  }
+}
