@@ -44,7 +44,13 @@ process.send({ type: 'ready' });
 async function handle(msg) {
   if (msg.type === 'get') {
     const token = await tokens.getAccessToken(msg.tenantId, 'docusign');
-    process.send({ type: 'result', id: msg.id, accepted: await apiAccepts(token) });
+    const accepted = await apiAccepts(token);
+    process.send({
+      type: 'result',
+      id: msg.id,
+      accepted,
+      ...(msg.withToken ? { accessToken: token.accessToken } : {}),
+    });
   } else if (msg.type === 'hammer') {
     process.send({ type: 'result', id: msg.id, stats: await hammer(msg) });
   } else if (msg.type === 'stop') {

@@ -1,4 +1,5 @@
 import type { TestingModule } from '@nestjs/testing';
+import { TokenService } from 'signing-auth';
 import type { DataSource } from 'typeorm';
 import type { DocuSignEmulator } from '../emulators/index.js';
 import { DATABASE_URL, createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -90,6 +91,22 @@ describeWithServer('three replicas in separate processes share one PostgreSQL', 
     );
     expect(statuses).toEqual([{ status: 'active' }]);
   }, 90_000);
+
+  it('a refresh in one process evicts the token the other processes cached (LISTEN/NOTIFY)', async () => {
+    const [tenant] = await seedConnections(app, emu, { prefix: 'notify', count: 1, now: new Date() });
+    const replica = replicas[2];
+    type Got = { accepted: boolean; accessToken: string };
+    const cached = await replica.request<Got>({ type: 'get', tenantId: tenant, withToken: true });
+    const tokens = app.get(TokenService);
+    await tokens.refreshNow(tenant, 'docusign');
+    const stored = (await tokens.getAccessToken(tenant, 'docusign')).accessToken;
+    expect(stored).not.toBe(cached.accessToken);
+    await new Promise((r) => setTimeout(r, 300)); // the notification travels through the server
+    // The replica's entry was still fresh (5 s token, refreshed 1 s early): only the notification explains
+    // serving the new token, and it is the one this process stored, not one the replica fetched itself.
+    const after = await replica.request<Got>({ type: 'get', tenantId: tenant, withToken: true });
+    expect(after).toMatchObject({ accepted: true, accessToken: stored });
+  });
 
   it('a replica killed (SIGKILL) while holding a lease: another refreshes after the lease expires', async () => {
     const [tenant] = await seedConnections(app, emu, {

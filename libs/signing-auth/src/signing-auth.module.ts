@@ -1,3 +1,4 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createAdminControllers } from './admin/admin-controllers.js';
@@ -53,6 +54,8 @@ function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): Dy
     imports: [
       ...(definition.imports ?? []),
       TypeOrmModule.forFeature(SIGNING_AUTH_ENTITIES, extras.dataSourceName),
+      // The library's own axios instance: its interceptor never reaches the host's HttpModule or axios' default.
+      HttpModule.register({}),
     ],
     // The admin controllers exist only with `adminApi: true`; their path prefix is fixed here, at build time.
     controllers: extras.adminApi ? createAdminControllers(normalizePrefix(extras.routePrefix)) : [],

@@ -112,6 +112,19 @@ export interface SigningAuthObserver {
 }
 
 /**
+ * Outgoing calls through `SigningAuthHttpService` (see the README's "Calling provider APIs").
+ * @publicApi
+ */
+export interface SigningAuthHttpOptions {
+  /**
+   * Supplies the tenant of a request that names only its provider (`{ signingAuth: { provider } }`), e.g. from
+   * an `AsyncLocalStorage` or nestjs-cls request context. Called only for such requests; returning `undefined`
+   * fails the request before it leaves the process. Default: none (every request must name its `tenantId`).
+   */
+  tenantResolver?: () => string | undefined | Promise<string | undefined>;
+}
+
+/**
  * Options of `SigningAuthModule.forRoot()` / `forRootAsync()`.
  * @publicApi
  */
@@ -150,6 +163,8 @@ export interface SigningAuthModuleOptions {
   logger?: LoggerService;
   /** Clock for tests (e.g. simulating 90 days). Default: `() => new Date()`. */
   clock?: () => Date;
+  /** Outgoing calls through `SigningAuthHttpService`. Default: no tenant resolver. */
+  http?: SigningAuthHttpOptions;
 }
 
 /**

@@ -28,6 +28,8 @@ import { TokenRefresher } from './refresh/token-refresher.js';
 import { TokenCache } from './tokens/token-cache.js';
 import { TokenService } from './tokens/token.service.js';
 import { UsageRecorder } from './tokens/usage-recorder.js';
+import { HTTP_PROVIDERS } from './http/http.providers.js';
+import { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signing-auth.options.js';
 
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
@@ -67,6 +69,7 @@ export function createCoreProviders(
     SigningAuthMetrics,
     AdminBodyErrors,
     ...TOKEN_LIFECYCLE_PROVIDERS,
+    ...HTTP_PROVIDERS,
   ];
 }
 
@@ -91,4 +94,5 @@ export const EXPORTED_PROVIDERS = [
   DocSpringDataRequestService,
   SigningAuthHealthIndicator,
   TokenService,
+  SigningAuthHttpService,
 ];

@@ -1,6 +1,7 @@
 import type {
   AdminApiOptions,
   ProviderHostOverrides,
+  SigningAuthHttpOptions,
   SigningAuthModuleOptions,
   SigningAuthObserver,
 } from '../signing-auth.options.js';
@@ -38,6 +39,7 @@ export interface ResolvedOptions {
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
+  http: SigningAuthHttpOptions;
 }
 
 /** Injection token of {@link ResolvedOptions}. @internal */
@@ -99,6 +101,7 @@ export function resolveOptions(
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
+    http: { tenantResolver: options.http?.tenantResolver },
   };
 }
 

@@ -1,0 +1,26 @@
+/** The part of an access token the HTTP layer needs (structurally the `TokenService`'s `AccessToken`). @internal */
+export interface HttpAccessToken {
+  accessToken: string;
+  tokenType: string;
+  expiresAt: Date | null;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Where the interceptor gets tokens: `TokenService` in the module. A seam of its own so the interceptor
+ * depends on two calls, not on how tokens are cached, leased and refreshed.
+ * @internal
+ */
+export interface HttpTokenSource {
+  /** A usable token; throws the typed "cannot authorize" errors (unknown connection, needs_reauth, disabled). */
+  getAccessToken(tenantId: string, provider: string): Promise<HttpAccessToken>;
+  /** Refreshes only if the stored token is still the rejected one (single-flight, lease-safe). */
+  forceRefresh(
+    tenantId: string,
+    provider: string,
+    options: { rejectedAccessToken: string },
+  ): Promise<HttpAccessToken>;
+}
+
+/** @internal */
+export const HTTP_TOKEN_SOURCE = Symbol('SIGNING_AUTH_HTTP_TOKEN_SOURCE');

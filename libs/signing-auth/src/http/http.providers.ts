@@ -1,0 +1,22 @@
+import { HttpService } from '@nestjs/axios';
+import type { Provider } from '@nestjs/common';
+import { TokenService } from '../tokens/token.service.js';
+import { HTTP_TOKEN_SOURCE } from './http-token-source.js';
+import { SigningAuthHttpInterceptor } from './signing-auth-http.interceptor.js';
+import { SigningAuthHttpService } from './signing-auth-http.service.js';
+
+/**
+ * Outgoing calls. `HttpService` here is the one of the library's own `HttpModule.register()` import (a
+ * module's own imports are searched before global modules, so a host's global HttpModule never stands in);
+ * it is not exported, only {@link SigningAuthHttpService} on the same axios instance is.
+ * @internal
+ */
+export const HTTP_PROVIDERS: Provider[] = [
+  {
+    provide: SigningAuthHttpService,
+    useFactory: (http: HttpService) => new SigningAuthHttpService(http.axiosRef),
+    inject: [HttpService],
+  },
+  { provide: HTTP_TOKEN_SOURCE, useExisting: TokenService },
+  SigningAuthHttpInterceptor,
+];

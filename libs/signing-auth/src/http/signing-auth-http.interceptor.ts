@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { getAdapter, type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { ConnectionsService } from '../connections/connections.service.js';
+import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { docuSignAccountBase } from './docusign-account-base.js';
+import { SigningAuthRequestError } from './http.errors.js';
+import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
+import { signedAdapter, type SignedAdapterDeps, type SignedRequest } from './signed-request.adapter.js';
+import type { SigningAuthRequestOptions } from './signing-auth-request.js';
+import { SigningAuthHttpService } from './signing-auth-http.service.js';
+
+/** axios skips the interceptor, and keeps its synchronous fast path, for requests that do not opt in. */
+const wantsSigningAuth = (config: InternalAxiosRequestConfig): boolean => config.signingAuth != null;
+
+/**
+ * Attaches, once at module init, the request interceptor that signs opted-in requests of
+ * {@link SigningAuthHttpService}: it wraps their transport so that, before anything is sent, the tenant is
+ * resolved, the connection's token taken (or the typed "cannot authorize" error thrown) and the header the
+ * provider's strategy prescribes set; {@link signedAdapter} then handles 401 and 403.
+ * @internal
+ */
+@Injectable()
+export class SigningAuthHttpInterceptor implements OnModuleInit {
+  private readonly logger = new Logger(SigningAuthHttpInterceptor.name);
+  private readonly adapterDeps: SignedAdapterDeps;
+  private attachedTo: AxiosInstance | undefined;
+  private defaultAdapter: { configured: unknown; resolved: AxiosAdapter } | undefined;
+
+  constructor(
+    private readonly http: SigningAuthHttpService,
+    @Inject(HTTP_TOKEN_SOURCE) private readonly tokens: HttpTokenSource,
+    private readonly strategies: StrategyRegistry,
+    private readonly connections: ConnectionsService,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+  ) {
+    this.adapterDeps = {
+      tokens: this.tokens,
+      grantedScopes: (tenantId, provider) => this.grantedScopes(tenantId, provider),
+      logger: this.logger,
+    };
+  }
+
+  onModuleInit(): void {
+    const instance = this.http.axiosRef;
+    if (this.attachedTo === instance) return;
+    // Synchronous on purpose: it only swaps in the signing transport, so axios keeps its synchronous
+    // request path. Token lookup and signing happen in that transport, still before anything is sent.
+    instance.interceptors.request.use((config) => this.install(config), undefined, {
+      synchronous: true,
+      runWhen: wantsSigningAuth,
+    });
+    this.attachedTo = instance;
+  }
+
+  private install(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    const inner = this.transport(config);
+    config.adapter = async (prepared) =>
+      signedAdapter(inner, await this.sign(prepared), this.adapterDeps)(prepared);
+    return config;
+  }
+
+  /** Resolves the tenant, takes the token (or throws the typed "cannot authorize" error) and sets the header. */
+  private async sign(config: InternalAxiosRequestConfig): Promise<SignedRequest> {
+    const request = config.signingAuth as SigningAuthRequestOptions;
+    const provider = request?.provider;
+    if (typeof provider !== 'string' || provider === '') {
+      throw new SigningAuthRequestError(
+        request?.tenantId,
+        String(provider ?? ''),
+        'signingAuth.provider is required',
+      );
+    }
+    const tenantId = request.tenantId ?? (await this.resolveTenant(provider));
+    const strategy = this.strategies.get(provider);
+    const token = await this.tokens.getAccessToken(tenantId, provider);
+    const authorization = strategy.authorizationHeader(token);
+    config.headers.set('Authorization', authorization);
+    if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
+    return { tenantId, provider, strategy, token, authorization };
+  }
+
+  private async resolveTenant(provider: string): Promise<string> {
+    const resolver = this.options.http.tenantResolver;
+    if (!resolver) {
+      throw new SigningAuthRequestError(
+        undefined,
+        provider,
+        'signingAuth.tenantId is missing and no http.tenantResolver is configured',
+      );
+    }
+    let tenantId: string | undefined;
+    try {
+      tenantId = await resolver();
+    } catch (error) {
+      throw new SigningAuthRequestError(undefined, provider, 'http.tenantResolver threw', { cause: error });
+    }
+    if (typeof tenantId !== 'string' || tenantId === '') {
+      throw new SigningAuthRequestError(
+        undefined,
+        provider,
+        'signingAuth.tenantId is missing and http.tenantResolver returned no tenant (called outside a tenant context?)',
+      );
+    }
+    return tenantId;
+  }
+
+  /**
+   * The adapter the request would have used. axios hands each request a copy of the instance's adapter
+   * list, so the resolved default is remembered with the list it came from.
+   */
+  private transport(config: InternalAxiosRequestConfig): AxiosAdapter {
+    const configured = config.adapter;
+    const cached = this.defaultAdapter;
+    if (cached && sameAdapters(cached.configured, configured)) return cached.resolved;
+    const resolved = getAdapter(configured, config);
+    this.defaultAdapter = { configured: Array.isArray(configured) ? [...configured] : configured, resolved };
+    return resolved;
+  }
+
+  private async grantedScopes(tenantId: string, provider: string): Promise<string[]> {
+    try {
+      return (await this.connections.find(tenantId, provider))?.scopes ?? [];
+    } catch {
+      return [];
+    }
+  }
+}
+
+function sameAdapters(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
