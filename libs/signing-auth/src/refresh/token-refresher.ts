@@ -144,6 +144,7 @@ export class TokenRefresher {
           started,
         });
       }
+      grant = await this.withConnectMetadata(strategy, connection, grant);
       settled = true;
       return await this.store(row, connection, strategy, grant, request, started);
     } finally {
@@ -202,6 +203,39 @@ export class TokenRefresher {
       },
       refreshed: true,
     };
+  }
+
+  /**
+   * Connections that never pass through the connect flow (DocuSign JWT, client credentials) get the
+   * provider's post-connect step (DocuSign userinfo → accountId, baseUri) after their first token. A
+   * failure there does not waste the token: it is logged and tried again with the next refresh.
+   */
+  private async withConnectMetadata(
+    strategy: SigningAuthStrategy,
+    connection: DecryptedConnection,
+    grant: TokenGrant,
+  ): Promise<TokenGrant> {
+    if (
+      !strategy.afterConnect ||
+      strategy.usesAuthorizationCode(connection) ||
+      connection.metadata?.connectedAt
+    ) {
+      return grant;
+    }
+    try {
+      const metadata = await strategy.afterConnect(connection, grant, {
+        signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
+        now: () => this.options.clock(),
+      });
+      const connectedAt = this.options.clock().toISOString();
+      return { ...grant, metadata: { ...(grant.metadata ?? {}), ...metadata, connectedAt } };
+    } catch (error) {
+      this.logger.warn(
+        `Post-connect step of the ${strategy.id} connection of tenant "${connection.tenantId}" failed: ` +
+          `${(error as Error)?.message ?? 'unknown error'}; will retry with the next refresh`,
+      );
+      return grant;
+    }
   }
 
   /**
@@ -282,10 +316,16 @@ function applyGrant(row: ConnectionEntity, grant: TokenGrant, now: Date, used: b
     failureCount: 0,
     lastError: null,
     scopes: grant.scopes && grant.scopes.length > 0 ? grant.scopes : row.scopes,
-    metadata: { ...(row.metadata ?? {}), ...(grant.metadata ?? {}) },
+    metadata: withoutConsentUrl({ ...(row.metadata ?? {}), ...(grant.metadata ?? {}) }),
     leaseOwner: null,
     leaseExpiresAt: null,
   } satisfies Partial<ConnectionEntity>);
+}
+
+/** A consent URL recorded by a `consent_required` failure is stale once a token was obtained. */
+function withoutConsentUrl(metadata: Record<string, unknown>): Record<string, unknown> {
+  const { consentUrl: _stale, ...rest } = metadata;
+  return rest;
 }
 
 function key(tenantId: string, provider: string): string {
