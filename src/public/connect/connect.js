@@ -11,11 +11,15 @@
 
   const TEMPLATES = {
     docusign: [
-      { environment: 'demo', integrationKey: '', grant: 'authorization_code', scopes: ['signature'] },
+      // No scopes: the default "signature extended" keeps renewing the ~30-day refresh token.
+      { environment: 'demo', integrationKey: '', grant: 'authorization_code' },
       { secretKey: '' },
     ],
     'formstack-sign': [{ clientId: '', grant: 'authorization_code' }, { clientSecret: '' }],
-    signicat: [{ clientId: '', generation: 'express', scopes: ['signature'] }, { clientSecret: '' }],
+    signicat: [
+      { clientId: '', generation: 'express', scopes: ['document_read', 'document_write'] },
+      { clientSecret: '' },
+    ],
     docspring: [{ region: 'us', tokenId: '' }, { tokenSecret: '' }],
     oauth2: [
       { authorizationUrl: '', tokenUrl: '', clientId: '', grant: 'authorization_code', scopes: [] },
