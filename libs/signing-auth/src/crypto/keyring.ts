@@ -25,8 +25,7 @@ export class Keyring {
     if (list.length === 0) {
       throw new InvalidEncryptionKeysError(
         'signing-auth: no encryption keys configured. Pass `encryptionKeys` to SigningAuthModule.forRoot(), ' +
-          'e.g. [{ id: "k1", key: <32 random bytes, base64> }] (generate one with ' +
-          "`node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"`).",
+          'e.g. [{ id: "k1", key: <32 random bytes, base64> }] (generate one with `openssl rand -base64 32`).',
       );
     }
     for (const { id, key } of list) {
