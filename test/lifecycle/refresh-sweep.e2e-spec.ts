@@ -154,11 +154,15 @@ describe('refresh sweep (DocuSign emulator with rotation and reuse detection, si
          VALUES (gen_random_uuid(), $1, 't', 'docusign', 'x', 'http://cb', $2)`,
         [id, expiresAt],
       );
-    await insert('expired', new Date(now().getTime() - 60_000));
+    // Kept for a day after expiry so a late callback is told "expired"/"replayed", then dropped.
+    await insert('expired', new Date(now().getTime() - 25 * 3_600_000));
+    await insert('recently-expired', new Date(now().getTime() - 60_000));
     await insert('live', new Date(now().getTime() + 600_000));
     const report = await app.get(RefreshSweepService).run();
     expect(report.expiredAuthorizationsDeleted).toBe(1);
-    const left = await dataSource.query(`SELECT state_hash FROM signing_auth_pending_authorizations`);
-    expect(left).toEqual([{ state_hash: 'live' }]);
+    const left = await dataSource.query(
+      `SELECT state_hash FROM signing_auth_pending_authorizations ORDER BY state_hash`,
+    );
+    expect(left).toEqual([{ state_hash: 'live' }, { state_hash: 'recently-expired' }]);
   });
 });

@@ -39,3 +39,4 @@ export * from './tokens/token.errors.js';
 export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
 export * from './http/http.errors.js';
+export { SigningAuthDatabaseError } from './common/query-rows.js';

@@ -147,8 +147,12 @@ export class AuthorizationFlowService {
       { code: params.code, redirectUri: pending.redirectUri, codeVerifier },
       context,
     );
+    // `connectedAt` marks the post-connect step done, so the refresher does not repeat it.
     const metadata = strategy.afterConnect
-      ? await strategy.afterConnect(connection, grant, this.context())
+      ? {
+          ...(await strategy.afterConnect(connection, grant, this.context())),
+          connectedAt: this.options.clock().toISOString(),
+        }
       : {};
     const stored = await this.connections.storeConnectedGrant(
       tenantId,

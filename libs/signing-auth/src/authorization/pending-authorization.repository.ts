@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { queryRows } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import type { AuthorizationStateFailure } from './authorization.errors.js';
 
@@ -27,7 +28,8 @@ export class PendingAuthorizationRepository {
   constructor(@Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async insert(row: Omit<PendingAuthorizationRow, 'id'> & { stateHash: string; now: Date }): Promise<void> {
-    await this.dataSource.query(
+    await queryRows(
+      this.dataSource,
       `INSERT INTO "signing_auth_pending_authorizations"
          ("id", "state_hash", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at",
           "created_at")
@@ -56,15 +58,16 @@ export class PendingAuthorizationRepository {
     | { ok: true; row: PendingAuthorizationRow }
     | { ok: false; reason: AuthorizationStateFailure; tenantId?: string }
   > {
-    const result: unknown[] = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `UPDATE "signing_auth_pending_authorizations" SET "consumed_at" = $2
        WHERE "state_hash" = $1 AND "consumed_at" IS NULL AND "expires_at" > $2
        RETURNING "id", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at"`,
       [stateHash, now],
     );
-    const rows = (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
     if (rows.length > 0) return { ok: true, row: toRow(rows[0]) };
-    const found: Record<string, unknown>[] = await this.dataSource.query(
+    const found = await queryRows(
+      this.dataSource,
       `SELECT "tenant_id", "consumed_at" FROM "signing_auth_pending_authorizations" WHERE "state_hash" = $1`,
       [stateHash],
     );
@@ -73,12 +76,18 @@ export class PendingAuthorizationRepository {
     return { ok: false, reason: found[0].consumed_at ? 'replayed' : 'expired', tenantId };
   }
 
-  /** Forgets authorizations used or expired more than a day ago. */
-  async purge(now: Date): Promise<void> {
+  /**
+   * Forgets authorizations used or expired more than a day ago (until then a late callback is told
+   * "replayed" or "expired" rather than "unknown"). Returns how many were dropped.
+   */
+  async purge(now: Date): Promise<number> {
     const before = new Date(now.getTime() - RETENTION_MS);
-    await this.dataSource.query(`DELETE FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1`, [
-      before,
-    ]);
+    const rows = await queryRows(
+      this.dataSource,
+      `DELETE FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1 RETURNING "id"`,
+      [before],
+    );
+    return rows.length;
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
+import { queryRows } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import type { TokenGrant, ValidatedConnectionInput } from '../providers/strategy.interface.js';
 import { ConnectionCipher } from './connection-cipher.js';
@@ -42,7 +43,8 @@ export class ConnectionRepository {
     now: Date,
   ): Promise<ConnectionEntity> {
     const secretsCiphertext = this.cipher.encryptSecrets(tenantId, provider, input.secrets);
-    await this.dataSource.query(
+    await queryRows(
+      this.dataSource,
       `INSERT INTO "signing_auth_connections"
          ("id", "tenant_id", "provider", "status", "grant_type", "scopes", "config", "secrets_ciphertext",
           "metadata", "created_at", "updated_at")
@@ -101,7 +103,8 @@ export class ConnectionRepository {
       this.cipher.encrypt(tenantId, provider, column, value);
     const setRefresh = grant.refreshToken !== undefined;
     const setRefreshExpiry = grant.refreshTokenExpiresAt !== undefined || grant.refreshToken === null;
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `UPDATE "signing_auth_connections" SET
          "access_token_ciphertext" = $3,
          "token_type" = $4,
@@ -138,7 +141,7 @@ export class ConnectionRepository {
         metadata === undefined ? null : JSON.stringify(metadata),
       ],
     );
-    if (firstResultRows(rows).length === 0) return null;
+    if (rows.length === 0) return null;
     return this.findOne(tenantId, provider);
   }
 
@@ -148,18 +151,14 @@ export class ConnectionRepository {
    * concurrent transactions.
    */
   async delete(tenantId: string, provider: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `WITH pending AS (
          DELETE FROM "signing_auth_pending_authorizations" WHERE "tenant_id" = $1 AND "provider" = $2
        )
        DELETE FROM "signing_auth_connections" WHERE "tenant_id" = $1 AND "provider" = $2 RETURNING "id"`,
       [tenantId, provider],
     );
-    return firstResultRows(rows).length > 0;
+    return rows.length > 0;
   }
-}
-
-/** `DELETE ... RETURNING` comes back as [rows, count] from TypeORM's postgres driver. */
-function firstResultRows(result: unknown[]): unknown[] {
-  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
 }

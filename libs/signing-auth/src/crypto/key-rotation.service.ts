@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { queryRows, type Row } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { SecretDecryptionError } from './crypto.errors.js';
 import { SecretCipher } from './secret-cipher.js';
@@ -83,7 +84,8 @@ export class KeyRotationService {
     const select = columns.map((c) => `"${c}"`).join(', ');
     let lastId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Row[] = await this.dataSource.query(
+      const rows = await queryRows(
+        this.dataSource,
         `SELECT "id", "tenant_id", "provider", ${select} FROM "${spec.table}"
           WHERE "id" > $1 ORDER BY "id" LIMIT $2`,
         [lastId, batchSize],
@@ -108,19 +110,20 @@ export class KeyRotationService {
   ): Promise<void> {
     const swaps: Array<{ row: Row; old: string; next: string }> = [];
     for (const row of rows) {
-      const next = this.reencrypt(spec, column, row, row[column], report);
+      const next = this.reencrypt(spec, column, row, row[column] as string | null, report);
       if (next) swaps.push({ row, old: row[column] as string, next });
     }
     if (swaps.length === 0) return;
     const tuples = swaps.map((_, i) => `($${3 * i + 1}::uuid, $${3 * i + 2}::text, $${3 * i + 3}::text)`);
-    const result: unknown[] = await this.dataSource.query(
+    const result = await queryRows(
+      this.dataSource,
       `UPDATE "${spec.table}" AS t SET "${column}" = v.next
          FROM (VALUES ${tuples.join(', ')}) AS v(id, old, next)
         WHERE t."id" = v.id AND t."${column}" = v.old
        RETURNING t."id"`,
       swaps.flatMap((s) => [s.row.id, s.old, s.next]),
     );
-    const swapped = new Set(returnedRows(result).map((r) => r.id));
+    const swapped = new Set(result.map((r) => r.id));
     report.valuesReencrypted += swapped.size;
     for (const swap of swaps) {
       if (swapped.has(swap.row.id as string)) continue;
@@ -161,17 +164,20 @@ export class KeyRotationService {
     report: KeyRotationReport,
   ): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const [fresh] = await this.dataSource.query(`SELECT "${column}" FROM "${spec.table}" WHERE "id" = $1`, [
-        row.id,
-      ]);
+      const [fresh] = await queryRows(
+        this.dataSource,
+        `SELECT "${column}" FROM "${spec.table}" WHERE "id" = $1`,
+        [row.id],
+      );
       const current = fresh ? (fresh[column] as string | null) : null;
       const next = this.reencrypt(spec, column, row, current, report);
       if (!next) return;
-      const result: unknown[] = await this.dataSource.query(
+      const result = await queryRows(
+        this.dataSource,
         `UPDATE "${spec.table}" SET "${column}" = $1 WHERE "id" = $2 AND "${column}" = $3 RETURNING "id"`,
         [next, row.id, current],
       );
-      if (returnedRows(result).length === 1) {
+      if (result.length === 1) {
         report.valuesReencrypted++;
         return;
       }
@@ -182,11 +188,4 @@ export class KeyRotationService {
         `after ${MAX_ATTEMPTS} concurrent updates; run the rotation again.`,
     );
   }
-}
-
-type Row = Record<string, string | null>;
-
-/** `UPDATE ... RETURNING` comes back as [rows, count] from TypeORM's postgres driver. */
-function returnedRows(result: unknown[]): Row[] {
-  return (Array.isArray(result[0]) ? result[0] : result) as Row[];
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { TokenService } from '../tokens/token.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
 import { ConnectionNotFoundError } from '../connections/connection.errors.js';
@@ -41,6 +42,7 @@ export class DocSpringDataRequestService {
     private readonly connections: ConnectionRepository,
     private readonly cipher: ConnectionCipher,
     private readonly strategies: StrategyRegistry,
+    private readonly tokens: TokenService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.http = new ProviderHttpClient(options.refresh.providerTimeoutMs);
@@ -63,7 +65,8 @@ export class DocSpringDataRequestService {
       signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
       now: this.options.clock,
     };
-    const grant = await strategy.refresh(connection, context);
+    // Through TokenService, so a disabled or needs_reauth connection is refused like any other use.
+    const authorization = await this.tokens.getAuthorizationHeader(tenantId, PROVIDER);
     // A replaced DocSpring strategy may use another host; the built-in one knows the region's.
     const base =
       strategy instanceof DocSpringStrategy
@@ -73,13 +76,13 @@ export class DocSpringDataRequestService {
     const url = `${joinUrl(base, `/api/v1/data_requests/${encodeURIComponent(dataRequestId)}/tokens`)}?type=${encodeURIComponent(type)}`;
     try {
       const body = await this.http.request(
-        { method: 'POST', url, authorization: strategy.authorizationHeader(grant), okStatuses: [200, 201] },
+        { method: 'POST', url, authorization, okStatuses: [200, 201] },
         context,
         {
           provider: PROVIDER,
           tenantId,
           operation: 'data-request token',
-          secrets: [connection.secrets.tokenSecret, grant.accessToken],
+          secrets: [connection.secrets.tokenSecret, authorization.slice(authorization.indexOf(' ') + 1)],
         },
       );
       return parseToken(body, tenantId);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource } from 'typeorm';
+import { queryRows, type Row } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
 import type { ConnectionStatus } from '../connections/connection-status.js';
@@ -242,18 +243,7 @@ export class RefreshLeaseRepository {
     );
   }
 
-  /** Expired pending authorizations (abandoned connect flows) hold an encrypted PKCE verifier: drop them. */
-  async deleteExpiredPendingAuthorizations(now: Date): Promise<number> {
-    const rows = await this.run(
-      `DELETE FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1 RETURNING "id"`,
-      [now],
-    );
-    return rows.length;
-  }
-
-  private async run(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const result: unknown[] = await this.dataSource.query(sql, params);
-    // `UPDATE/DELETE ... RETURNING` come back as [rows, count] from TypeORM's postgres driver.
-    return (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+  private run(sql: string, params: unknown[]): Promise<Row[]> {
+    return queryRows(this.dataSource, sql, params);
   }
 }

@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { PendingAuthorizationRepository } from '../authorization/pending-authorization.repository.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { refreshDueAt } from './refresh-policy.js';
@@ -47,6 +48,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly leases: RefreshLeaseRepository,
     private readonly refresher: TokenRefresher,
+    private readonly pendingAuthorizations: PendingAuthorizationRepository,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
@@ -101,9 +103,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     };
     const { batchSize, concurrency } = this.options.sweep;
     const leaseMs = this.options.refresh.leaseSeconds * 1000;
-    report.expiredAuthorizationsDeleted = await this.leases.deleteExpiredPendingAuthorizations(
-      this.options.clock(),
-    );
+    report.expiredAuthorizationsDeleted = await this.pendingAuthorizations.purge(this.options.clock());
     // Only what was due when the run started: every handled row is rescheduled after that instant, so
     // the run ends even when handling a batch takes longer than the shortest reschedule.
     const cutoff = this.options.clock();

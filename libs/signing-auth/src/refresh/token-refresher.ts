@@ -7,6 +7,7 @@ import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent, type RefreshTrigger } from '../events/signing-auth.events.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
 import type { SigningAuthStrategy, TokenGrant } from '../providers/strategy.interface.js';
 import { SigningAuthRefreshError } from '../tokens/token.errors.js';
 import { assertServable } from './connection-state.js';
@@ -144,7 +145,7 @@ export class TokenRefresher {
           started,
         });
       }
-      grant = await this.withConnectMetadata(strategy, connection, grant);
+      grant = await this.withConnectMetadata(row, strategy, connection, grant);
       settled = true;
       return await this.store(row, connection, strategy, grant, request, started);
     } finally {
@@ -211,6 +212,7 @@ export class TokenRefresher {
    * failure there does not waste the token: it is logged and tried again with the next refresh.
    */
   private async withConnectMetadata(
+    row: ConnectionEntity,
     strategy: SigningAuthStrategy,
     connection: DecryptedConnection,
     grant: TokenGrant,
@@ -222,6 +224,8 @@ export class TokenRefresher {
     ) {
       return grant;
     }
+    // A second provider call under the same lease: make sure the lease still covers it.
+    if (!(await this.leaseCoversCall(row, this.options.clock()))) return grant;
     try {
       const metadata = await strategy.afterConnect(connection, grant, {
         signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
@@ -232,7 +236,8 @@ export class TokenRefresher {
     } catch (error) {
       this.logger.warn(
         `Post-connect step of the ${strategy.id} connection of tenant "${connection.tenantId}" failed: ` +
-          `${(error as Error)?.message ?? 'unknown error'}; will retry with the next refresh`,
+          `${error instanceof ProviderFailure ? error.message : ((error as Error)?.name ?? 'unknown error')}; ` +
+          'will retry with the next refresh',
       );
       return grant;
     }
@@ -245,7 +250,7 @@ export class TokenRefresher {
   async scheduleConnected(row: ConnectionEntity): Promise<Date | null> {
     const next = nextScheduledRefresh(this.options, row, this.options.clock());
     await this.leases.schedule(row, next);
-    this.notifier.publishLocal(row.tenantId, row.provider, row.version);
+    await this.notifier.announce(row.tenantId, row.provider, row.version);
     return next;
   }
 
