@@ -25,7 +25,14 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
   let dev: DevSecretsFile | undefined;
   if (!config.encryptionKeys || !config.adminTokens?.length) {
     if (existsSync(file)) {
-      dev = JSON.parse(readFileSync(file, 'utf8')) as DevSecretsFile;
+      try {
+        dev = JSON.parse(readFileSync(file, 'utf8')) as DevSecretsFile;
+      } catch {
+        // JSON.parse's message quotes the file (a key, a token): say which file, nothing of its content.
+        throw new Error(
+          `${file} is not valid JSON: fix or delete it (deleting it loses access to stored secrets).`,
+        );
+      }
     } else {
       mkdirSync(config.dataDir, { recursive: true });
       dev = {

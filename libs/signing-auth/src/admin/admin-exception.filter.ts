@@ -18,12 +18,14 @@ export class AdminExceptionFilter implements ExceptionFilter {
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const body = toAdminErrorBody(exception, { tenantId: params.tenantId, provider: params.provider });
     if (body.statusCode >= 500) {
-      // Library errors never carry secrets, so their name and message are safe to log; the client gets none.
-      const error = exception as { name?: string; message?: string; stack?: string };
-      this.logger.error(`${request.method} ${request.path}: ${error?.name}: ${error?.message}`, error?.stack);
+      // An unrecognised error may come from a custom strategy, a driver or Node, and its message may quote
+      // what it was working on: log its name and code only; the client gets neither.
+      const error = exception as { name?: string; code?: unknown };
+      const code = typeof error?.code === 'string' ? ` (${error.code})` : '';
+      this.logger.error(`${request.method} ${request.path}: ${error?.name ?? 'unknown error'}${code}`);
     }
-    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (response.headersSent) return;
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(body.statusCode).json(body);
   }
 }

@@ -31,7 +31,11 @@ export class SigningAuthAdminGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const custom = await (this.custom ??= this.resolveCustomGuard());
+    // A failed resolution is not cached: the next request tries again instead of failing until restart.
+    const custom = await (this.custom ??= this.resolveCustomGuard().catch((error: unknown) => {
+      this.custom = undefined;
+      throw error;
+    }));
     if (custom) {
       // Like Nest's own guards: `false` is a 403; a guard that wants a 401 throws UnauthorizedException.
       const result = custom.canActivate(context);

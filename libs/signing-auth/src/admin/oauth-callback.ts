@@ -63,8 +63,10 @@ export function failureRedirect(admin: AdminApiOptions, provider: string, error:
 }
 
 function withQuery(target: string, query: Record<string, string | undefined>): string {
-  const url = new URL(target);
+  // A relative redirect (e.g. `/connect/`) must not turn a finished connect into a 500.
+  const url = new URL(target, 'http://relative.invalid');
+  const relative = url.origin === 'http://relative.invalid';
   for (const [name, value] of Object.entries(query))
     if (value !== undefined) url.searchParams.set(name, value);
-  return url.toString();
+  return relative ? `${url.pathname}${url.search}${url.hash}` : url.toString();
 }

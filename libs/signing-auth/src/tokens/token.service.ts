@@ -53,9 +53,13 @@ export class TokenService {
     const key = cacheKey(tenantId, provider);
     this.usage.record(key, tenantId, provider);
     const hit = this.cache.get(key);
-    this.events.emitInternal(hit ? 'token.cache_hit' : 'token.cache_miss', { tenantId, provider });
-    if (hit) return { ...hit.token };
+    if (hit) {
+      this.events.emitInternal('token.cache_hit', { tenantId, provider });
+      return { ...hit.token };
+    }
     const entry = await this.flight(key, () => this.load(tenantId, provider, 'on_demand'));
+    // Counted only once the provider id proved real: a metrics label must not take any caller's string.
+    this.events.emitInternal('token.cache_miss', { tenantId, provider });
     return { ...entry.token };
   }
 
