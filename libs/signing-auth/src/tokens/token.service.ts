@@ -43,6 +43,7 @@ export class TokenService {
     notifier.subscribe((tenantId, provider, version) =>
       this.cache.invalidate(cacheKey(tenantId, provider), version),
     );
+    notifier.onReset(() => this.cache.clear());
   }
 
   /**
@@ -150,6 +151,7 @@ export class TokenService {
       acceptStale: !rejected,
     };
     // A plain read first: after a restart or an eviction the stored token is usually still good.
+    const generation = this.cache.generation;
     const now = this.options.clock();
     const row = await this.leases.findOne(tenantId, provider);
     assertServable(row, tenantId, provider);
@@ -166,7 +168,7 @@ export class TokenService {
       return this.refresher.ensure(request);
     })();
     const entry = this.toEntry(current, connection);
-    this.cache.set(key, entry);
+    this.cache.set(key, entry, generation);
     return entry;
   }
 
