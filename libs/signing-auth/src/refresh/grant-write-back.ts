@@ -30,7 +30,7 @@ export type WriteBackResult = { kind: 'stored'; version: number } | { kind: 'fen
 
 /** Attempts made while the caller waits, and the pauses between them. */
 const INLINE_PAUSES_MS = [100, 400];
-/** Background retries: first pause, doubling up to the cap, for as long as the process lives. */
+/** Background retries: first pause, doubling up to the cap (and to a third of the lease), while the process lives. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -139,7 +139,10 @@ export class GrantWriteBack implements OnApplicationShutdown {
 
   private schedule(parked: ParkedGrant): void {
     const background = Math.max(0, parked.attempts - INLINE_PAUSES_MS.length - 1);
-    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(background, 10));
+    // At least three tries per lease length: when the database comes back, the parked write should land
+    // (and re-take the lease) before another replica finds the lease lapsed.
+    const cap = Math.min(RETRY_MAX_MS, (this.options.refresh.leaseSeconds * 1000) / 3);
+    const delay = Math.min(cap, RETRY_FIRST_MS * 2 ** Math.min(background, 10));
     parked.timer = setTimeout(() => void this.retryParked(parked), delay);
     parked.timer.unref();
   }
