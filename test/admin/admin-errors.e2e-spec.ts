@@ -135,7 +135,9 @@ describe('admin API errors a person can act on', () => {
       for (const id of ['docusign', 'formstack-sign', 'signicat', 'docspring', 'oauth2']) {
         expect(body.message).toContain(id);
       }
-      expect(body.errors).toEqual([{ field: 'provider', message: expect.stringMatching(/^must be one of: .*docusign/) }]);
+      expect(body.errors).toEqual([
+        { field: 'provider', message: expect.stringMatching(/^must be one of: .*docusign/) },
+      ]);
     }
   });
 
