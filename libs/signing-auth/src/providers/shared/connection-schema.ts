@@ -117,7 +117,9 @@ export function describePart(dto: Ctor): ConnectionPartSchema {
     const isIn = has('isIn');
     if (isIn) field.enum = [...(isIn.constraints[0] as string[])];
     for (const m of own) {
-      const pattern = m.name === 'matches' ? (m.constraints[0] as RegExp).source : undefined;
+      // A JSON Schema pattern has no flags: a case-insensitive regex (GUIDs) is left to the server.
+      const regex = m.name === 'matches' ? (m.constraints[0] as RegExp) : undefined;
+      const pattern = regex && !regex.flags ? regex.source : undefined;
       if (pattern && m.each) field.items = { type: 'string', pattern };
       else if (pattern) field.pattern = pattern;
       if (m.name === 'maxLength') field.maxLength = m.constraints[0] as number;
