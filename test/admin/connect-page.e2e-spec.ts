@@ -129,7 +129,7 @@ describeWithBrowser('Connect page in a real browser', () => {
     const errorWidths = await page
       .locator('#connections td.error-text .value')
       .evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().width));
-    for (const w of errorWidths) expect(w).toBeGreaterThan(150);
+    for (const w of errorWidths) expect(w).toBeGreaterThan(120);
   }
 
   async function signIn(tenantId: string): Promise<void> {

@@ -117,6 +117,16 @@
     return value;
   }
 
+  /** "2026-12-02 19:16 UTC" kept on one line, then "(in 8 h)". */
+  function timeCell(row, iso, options) {
+    const text = formatTime(iso, options);
+    const split = text.indexOf(' (');
+    if (split < 0) return cell(row, text);
+    const value = cell(row, '', 'time');
+    value.append(el('span', { className: 'nowrap', text: text.slice(0, split) }), text.slice(split));
+    return value;
+  }
+
   function actionButton(label, action, provider, className) {
     return el('button', {
       type: 'button',
@@ -148,9 +158,9 @@
       if (account) providerCell.appendChild(el('div', { className: 'hint', text: String(account) }));
       cell(row, '').appendChild(el('span', { className: `status status-${c.status}`, text: c.status }));
       cell(row, c.grantType);
-      cell(row, formatTime(c.accessTokenExpiresAt));
-      cell(row, formatTime(c.refreshTokenExpiresAt));
-      cell(row, formatTime(c.lastRefreshedAt, { past: true }));
+      timeCell(row, c.accessTokenExpiresAt);
+      timeCell(row, c.refreshTokenExpiresAt);
+      timeCell(row, c.lastRefreshedAt, { past: true });
       cell(row, c.lastError || '—', c.lastError ? 'error-text' : '');
       const actions = cell(row, '', 'actions');
       for (const [label, action, className] of actionsFor(c)) {
