@@ -9,6 +9,7 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'connect.js': 'text/javascript; charset=utf-8',
   'connect.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 /**

@@ -128,8 +128,8 @@ describe('admin REST API: connections', () => {
         message: 'No static-test connection for tenant "nobody"',
       });
     }
-    // A well-formed but unknown provider has no connection either: 404 when reading, 400 when creating.
-    expect((await api.request('GET', '/signing-auth/tenants/nobody/connections/nope')).status).toBe(404);
+    // A well-formed but unknown provider is a mistake in the URL, not a missing connection: 400 naming it.
+    expect((await api.request('GET', '/signing-auth/tenants/nobody/connections/nope')).status).toBe(400);
   });
 
   it('answers the OAuth callback in JSON when no redirect URL is configured, without the admin guard', async () => {
@@ -141,6 +141,7 @@ describe('admin REST API: connections', () => {
       statusCode: 400,
       error: 'Bad Request',
       message: expect.stringMatching(/unknown/),
+      errors: [{ field: 'state', message: expect.stringMatching(/unknown/) }],
     });
   });
 
@@ -169,7 +170,12 @@ describe('admin REST API: connections', () => {
       /^body: must be a JSON object$/,
     ],
     ['body is missing', '/tenants/acme/connections/static-test', {}, /^body: must be a JSON object$/],
-    ['body is empty', '/tenants/acme/connections/static-test', { body: {} }, /^config: is required$/],
+    [
+      'body is empty',
+      '/tenants/acme/connections/static-test',
+      { body: {} },
+      /^config: is required; secrets: is required$/,
+    ],
     [
       'config missing',
       '/tenants/acme/connections/static-test',
@@ -227,6 +233,7 @@ describe('admin REST API: connections', () => {
       statusCode: 400,
       error: 'Bad Request',
       message: expect.stringMatching(message),
+      errors: expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
     });
   });
 });

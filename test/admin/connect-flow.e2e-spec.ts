@@ -119,6 +119,10 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
       statusCode: status,
       error: expect.any(String),
       message: expect.stringMatching(message),
+      // Every 400 lists its problems, each naming a field.
+      ...(status === 400
+        ? { errors: expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]) }
+        : {}),
     });
   };
 

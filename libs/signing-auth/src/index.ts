@@ -40,3 +40,8 @@ export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
 export * from './http/http.errors.js';
 export { SigningAuthDatabaseError } from './common/query-rows.js';
+export type {
+  ConnectionSchema,
+  ConnectionPartSchema,
+  ConnectionFieldSchema,
+} from './providers/shared/connection-schema.js';

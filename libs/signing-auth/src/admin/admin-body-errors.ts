@@ -26,7 +26,12 @@ export class AdminBodyErrors implements OnModuleInit {
       const parseFailed = (error as { type?: unknown })?.type === 'entity.parse.failed';
       const path = `${req.path}/`;
       if (!parseFailed || res.headersSent || !path.includes(marker)) return next(error);
-      res.status(400).json({ statusCode: 400, error: 'Bad Request', message: 'body: is not valid JSON' });
+      res.status(400).json({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'body: is not valid JSON',
+        errors: [{ field: 'body', message: 'is not valid JSON' }],
+      });
     };
     (adapter.getInstance() as { use(handler: unknown): void }).use(handler);
   }

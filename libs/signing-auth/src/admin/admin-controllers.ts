@@ -3,6 +3,7 @@ import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionRefreshController } from './connection-refresh.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
+import { createProvidersAdminController } from './providers-admin.controller.js';
 
 /** Every admin controller, under `prefix` (already stripped of slashes). @internal */
 export function createAdminControllers(prefix: string): Type<unknown>[] {
@@ -11,5 +12,6 @@ export function createAdminControllers(prefix: string): Type<unknown>[] {
     createConnectionRefreshController(prefix),
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
+    createProvidersAdminController(prefix),
   ];
 }

@@ -65,6 +65,7 @@ describe('admin error mapping', () => {
       statusCode: status,
       error: expect.any(String),
       message: typeof message === 'string' ? message : expect.stringMatching(message),
+      ...(status === 400 ? { errors: expect.any(Array) } : {}),
     });
   });
 

@@ -3,6 +3,7 @@ import {
   ConnectionNotFoundError,
   ConnectionValidationError,
   UnknownProviderError,
+  type FieldProblem,
 } from '../connections/connection.errors.js';
 import {
   AuthorizationNotSupportedError,
@@ -21,6 +22,11 @@ export interface AdminErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /**
+   * Bad input only (400): every problem found, each naming the field and the fix, never the value.
+   * `message` joins them, so a client that reads only `message` still sees them all.
+   */
+  errors?: FieldProblem[];
 }
 
 /** The admin API's errors for its own input checks (body and path). @internal */
@@ -41,15 +47,25 @@ export class AdminInputError extends ConnectionValidationError {}
  */
 export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}): AdminErrorBody {
   if (error instanceof HttpException) return fromHttpException(error);
-  if (error instanceof ConnectionValidationError) return body(400, `${error.field}: ${error.reason}`);
-  if (error instanceof UnknownProviderError) return body(400, error.message);
+  if (error instanceof ConnectionValidationError) return invalid(error.message, [...error.problems]);
+  if (error instanceof UnknownProviderError) {
+    return invalid(error.message, [
+      { field: 'provider', message: `must be one of: ${error.known.join(', ')}` },
+    ]);
+  }
   if (error instanceof ConnectionNotFoundError) return body(404, error.message);
-  if (error instanceof AuthorizationStateError)
-    return body(error.reason === 'replayed' ? 409 : 400, error.message);
-  if (error instanceof ProviderAuthorizationError) return body(400, error.message);
+  if (error instanceof AuthorizationStateError) {
+    if (error.reason === 'replayed') return body(409, error.message);
+    return invalid(error.message, [{ field: 'state', message: stateProblem(error.reason) }]);
+  }
+  if (error instanceof ProviderAuthorizationError) {
+    return invalid(error.message, [{ field: 'error', message: 'the provider refused the authorization' }]);
+  }
   if (error instanceof AuthorizationNotSupportedError) return body(409, error.message);
   if (error instanceof DocSpringDataRequestNotFoundError) return body(404, error.message);
-  if (error instanceof DocSpringInvalidTokenTypeError) return body(400, error.message);
+  if (error instanceof DocSpringInvalidTokenTypeError) {
+    return invalid(error.message, [{ field: 'type', message: 'must be "api" or "email"' }]);
+  }
   if (error instanceof DocSpringCredentialsError) return body(502, error.message);
   if (error instanceof ProviderFailure) return body(502, providerFailed(error.message, route));
   const named = error as { name?: unknown; message?: unknown; reason?: unknown; status?: unknown };
@@ -69,7 +85,9 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   }
   // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
   if (typeof named?.status === 'number' && named.status >= 400 && named.status < 500) {
-    return body(named.status, named.status === 400 ? 'body: is not valid JSON' : message || 'Bad request');
+    if (named.status === 400)
+      return invalid('body: is not valid JSON', [{ field: 'body', message: 'is not valid JSON' }]);
+    return body(named.status, message || 'Bad request');
   }
   return body(500, 'Internal server error');
 }
@@ -89,10 +107,24 @@ function providerFailed(message: string, route: AdminRouteContext): string {
 function fromHttpException(error: HttpException): AdminErrorBody {
   const status = error.getStatus();
   const response = error.getResponse();
-  if (typeof response === 'string') return body(status, response);
-  const message = (response as { message?: unknown }).message;
-  if (Array.isArray(message)) return body(status, message.map(String).join('; '));
-  return body(status, typeof message === 'string' ? message : error.message);
+  const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const text = Array.isArray(message)
+    ? message.map(String).join('; ')
+    : typeof message === 'string'
+      ? message
+      : error.message;
+  if (status !== 400) return body(status, text);
+  return invalid(text, [{ field: 'request', message: text }]);
+}
+
+function stateProblem(reason: string): string {
+  if (reason === 'expired') return 'has expired: start the flow again';
+  if (reason === 'wrong_provider') return "belongs to another provider's flow";
+  return 'is unknown: start the flow again';
+}
+
+function invalid(message: string, errors: FieldProblem[]): AdminErrorBody {
+  return { ...body(400, message), errors };
 }
 
 function body(statusCode: number, message: string): AdminErrorBody {

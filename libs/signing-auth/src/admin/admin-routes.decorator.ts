@@ -1,15 +1,15 @@
 import { applyDecorators, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AdminErrorDto } from './admin.dto.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 import { SigningAuthAdminGuard } from './admin.guard.js';
+import { adminError } from './openapi-examples.js';
 
 /** Shared by every admin controller: error format, OpenAPI tag and common error responses. @internal */
 export function AdminApi(): ClassDecorator {
   return applyDecorators(
     UseFilters(AdminExceptionFilter),
     ApiTags('signing-auth admin'),
-    ApiBadRequestResponse({ type: AdminErrorDto, description: 'Bad input: the message names the field' }),
+    ApiBadRequestResponse(adminError(400, 'Bad input: `errors` lists every problem, each naming the field')),
   );
 }
 
@@ -18,6 +18,6 @@ export function Guarded(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseGuards(SigningAuthAdminGuard),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ type: AdminErrorDto, description: 'No or bad admin credentials' }),
+    ApiUnauthorizedResponse(adminError(401, 'No or bad admin credentials')),
   );
 }

@@ -1,8 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsObject, IsOptional } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, IsString } from 'class-validator';
 
 /** The PUT body. Each provider's strategy checks the fields inside `config` and `secrets`. @internal */
 export class UpsertConnectionBody {
+  /** Optional: the path names the provider. Accepted so OpenAPI can tell the per-provider bodies apart. */
+  @ApiPropertyOptional({ description: 'The provider of the path; optional, and when sent it must match' })
+  @IsOptional()
+  @IsString({ message: 'must be the provider id of the path' })
+  provider?: string;
+
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -59,11 +65,26 @@ export class AuthorizationStartDto {
   expiresAt!: string;
 }
 
+/** One problem of a 400: the field and the fix, never the value. @internal */
+export class FieldProblemDto {
+  @ApiProperty({ example: 'config.integrationKey' }) field!: string;
+  @ApiProperty({ example: 'must be a GUID (the integration key)' }) message!: string;
+}
+
 /** Every error of the admin API. @internal */
 export class AdminErrorDto {
   @ApiProperty({ example: 400 }) statusCode!: number;
   @ApiProperty({ example: 'Bad Request' }) error!: string;
-  @ApiProperty({ example: 'config.integrationKey: must be a GUID' }) message!: string;
+  @ApiProperty({
+    example: 'config.integrationKey: must be a GUID (the integration key)',
+    description: 'Readable summary; for a 400, every problem of `errors` joined with "; "',
+  })
+  message!: string;
+  @ApiPropertyOptional({
+    type: [FieldProblemDto],
+    description: 'Only on 400: every problem found, each naming the field (e.g. config.grant) and the fix',
+  })
+  errors?: FieldProblemDto[];
 }
 
 /** A DocSpring data-request token. @internal */

@@ -39,8 +39,8 @@ export class DataRequestIdPipe implements PipeTransform<unknown, string> {
 
 /**
  * Checks a JSON body against a class-validator DTO without relying on the host's global ValidationPipe:
- * the body must be an object, fields the DTO does not declare are refused, and the first failure becomes a
- * 400 that names the field. Values are never echoed back (they may be secrets).
+ * the body must be an object, fields the DTO does not declare are refused, and the failures become one
+ * 400 that names every field. Values are never echoed back (they may be secrets).
  * @internal
  */
 export function bodyPipe<T extends object>(
@@ -54,18 +54,20 @@ export function bodyPipe<T extends object>(
         throw new AdminInputError('body', 'must be a JSON object');
       }
       const instance = Object.assign(new dto(), value);
-      const [failure] = validateSync(instance, {
+      const failures = validateSync(instance, {
         whitelist: true,
         forbidNonWhitelisted: true,
         forbidUnknownValues: true,
         validationError: { target: false, value: false },
       });
-      if (failure) {
+      // Every problem in one answer (the constraint the DTO lists first wins for each field).
+      const problems = failures.map((failure) => {
         const constraints = Object.entries(failure.constraints ?? {});
         const whitelisted = constraints.find(([name]) => name === 'whitelistValidation');
         const reason = whitelisted ? 'is not an allowed field' : (constraints[0]?.[1] ?? 'is not valid');
-        throw new AdminInputError(failure.property, reason);
-      }
+        return { field: failure.property, message: reason };
+      });
+      if (problems.length > 0) throw AdminInputError.of(problems);
       return instance;
     },
   };

@@ -11,9 +11,10 @@ import {
 import type { Request, Response } from 'express';
 import { AuthorizationFlowService } from '../authorization/authorization-flow.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
-import { AdminErrorDto, AuthorizationStartDto, ConnectionViewDto } from './admin.dto.js';
+import { AuthorizationStartDto, ConnectionViewDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
 import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { adminError } from './openapi-examples.js';
 import { callbackParams, failureRedirect, successRedirect, wantsRedirect } from './oauth-callback.js';
 
 /**
@@ -42,8 +43,8 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     @ApiParam({ name: 'tenantId', example: 'acme' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiOkResponse({ type: AuthorizationStartDto })
-    @ApiNotFoundResponse({ type: AdminErrorDto })
-    @ApiConflictResponse({ type: AdminErrorDto, description: 'The connection does not use the code grant' })
+    @ApiNotFoundResponse(adminError(404, 'No such connection'))
+    @ApiConflictResponse(adminError(409, 'The connection does not use the code grant'))
     authorize(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,
@@ -65,7 +66,7 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     @ApiQuery({ name: 'error_description', required: false })
     @ApiOkResponse({ type: ConnectionViewDto })
     @ApiFoundResponse({ description: 'Redirect to the configured success or failure URL' })
-    @ApiConflictResponse({ type: AdminErrorDto, description: 'The state was already used' })
+    @ApiConflictResponse(adminError(409, 'The state was already used'))
     async callback(
       @Param('provider', ProviderIdPipe) provider: string,
       @Query() query: Record<string, unknown>,

@@ -9,9 +9,10 @@ import {
 } from '@nestjs/swagger';
 import type { ConnectionView } from '../connections/connection-view.js';
 import { TokenService } from '../tokens/token.service.js';
-import { AdminErrorDto, ConnectionViewDto } from './admin.dto.js';
+import { ConnectionViewDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
 import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { adminError } from './openapi-examples.js';
 
 /** `POST {prefix}/tenants/:tenantId/connections/:provider/refresh`. @internal */
 export function createConnectionRefreshController(prefix: string): Type<unknown> {
@@ -29,9 +30,9 @@ export function createConnectionRefreshController(prefix: string): Type<unknown>
     @ApiParam({ name: 'tenantId', example: 'acme' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiOkResponse({ type: ConnectionViewDto })
-    @ApiNotFoundResponse({ type: AdminErrorDto })
-    @ApiConflictResponse({ type: AdminErrorDto, description: 'Pending, disabled, or the grant is gone' })
-    @ApiBadGatewayResponse({ type: AdminErrorDto, description: 'The provider failed' })
+    @ApiNotFoundResponse(adminError(404, 'No such connection'))
+    @ApiConflictResponse(adminError(409, 'Pending, disabled, or the grant is gone'))
+    @ApiBadGatewayResponse(adminError(502, 'The provider failed'))
     refresh(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,

@@ -1,14 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, type Type } from '@nestjs/common';
 import {
+  ApiBody,
+  ApiExtraModels,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
+import { ConnectionValidationError } from '../connections/connection.errors.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import type { ConnectionView } from '../connections/connection-view.js';
-import { AdminErrorDto, ConnectionViewDto, UpsertConnectionBody } from './admin.dto.js';
+import { ConnectionViewDto, UpsertConnectionBody } from './admin.dto.js';
+import { adminError } from './openapi-examples.js';
+import { CONNECTION_BODY_MODELS, connectionBodyExamples, connectionBodySchema } from './openapi-models.js';
 import { bodyPipe, ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
 import { AdminApi, Guarded } from './admin-routes.decorator.js';
 
@@ -22,19 +27,29 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
   @AdminApi()
   @Guarded()
   @ApiParam({ name: 'tenantId', example: 'acme' })
+  @ApiExtraModels(...CONNECTION_BODY_MODELS.map(({ model }) => model))
   class ConnectionsAdminController {
     constructor(private readonly connections: ConnectionsService) {}
 
     @Put(':provider')
     @ApiOperation({ summary: "Create or replace a tenant's connection (drops any grant it held)" })
     @ApiParam({ name: 'provider', example: 'docusign' })
+    @ApiBody({
+      description:
+        "`config` and `secrets` of the path's provider (GET /providers describes each field). Pick an example per provider.",
+      schema: connectionBodySchema(),
+      examples: connectionBodyExamples(),
+    })
     @ApiOkResponse({ type: ConnectionViewDto })
     upsert(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,
       @Body(bodyPipe(UpsertConnectionBody)) body: UpsertConnectionBody,
     ): Promise<ConnectionView> {
-      return this.connections.upsert(tenantId, provider, body);
+      if (body.provider !== undefined && body.provider !== provider) {
+        throw new ConnectionValidationError('provider', `must be "${provider}", the provider of the path`);
+      }
+      return this.connections.upsert(tenantId, provider, { config: body.config, secrets: body.secrets });
     }
 
     @Get()
@@ -48,7 +63,7 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
     @ApiOperation({ summary: 'One connection' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiOkResponse({ type: ConnectionViewDto })
-    @ApiNotFoundResponse({ type: AdminErrorDto })
+    @ApiNotFoundResponse(adminError(404, 'No such connection'))
     get(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,
@@ -61,7 +76,7 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
     @ApiOperation({ summary: 'Delete a connection and every secret it held' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiNoContentResponse({ description: 'Deleted' })
-    @ApiNotFoundResponse({ type: AdminErrorDto })
+    @ApiNotFoundResponse(adminError(404, 'No such connection'))
     async delete(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,

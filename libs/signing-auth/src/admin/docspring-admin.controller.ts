@@ -10,9 +10,10 @@ import {
   DocSpringDataRequestService,
   type DocSpringDataRequestToken,
 } from '../docspring/docspring-data-request.service.js';
-import { AdminErrorDto, DataRequestTokenBody, DataRequestTokenDto } from './admin.dto.js';
+import { DataRequestTokenBody, DataRequestTokenDto } from './admin.dto.js';
 import { bodyPipe, DataRequestIdPipe, TenantIdPipe } from './admin.pipes.js';
 import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { adminError } from './openapi-examples.js';
 
 /** `POST {prefix}/tenants/:tenantId/docspring/data-requests/:dataRequestId/tokens`. @internal */
 export function createDocSpringAdminController(prefix: string): Type<unknown> {
@@ -27,14 +28,8 @@ export function createDocSpringAdminController(prefix: string): Type<unknown> {
     @ApiParam({ name: 'tenantId', example: 'acme' })
     @ApiParam({ name: 'dataRequestId', example: 'drq_0123456789' })
     @ApiCreatedResponse({ type: DataRequestTokenDto })
-    @ApiNotFoundResponse({
-      type: AdminErrorDto,
-      description: 'No DocSpring connection, or no such data request',
-    })
-    @ApiBadGatewayResponse({
-      type: AdminErrorDto,
-      description: 'DocSpring failed or refused the credentials',
-    })
+    @ApiNotFoundResponse(adminError(404, 'No DocSpring connection, or no such data request'))
+    @ApiBadGatewayResponse(adminError(502, 'DocSpring failed or refused the credentials'))
     createToken(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('dataRequestId', DataRequestIdPipe) dataRequestId: string,

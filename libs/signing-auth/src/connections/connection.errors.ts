@@ -1,16 +1,35 @@
+/** One problem with one field of an admin request: the field's path and what to do about it. @publicApi */
+export interface FieldProblem {
+  /** Dotted path, e.g. `config.integrationKey`, `secrets.secretKey`, `provider`. */
+  field: string;
+  /** What is wrong and the fix, e.g. `is required`, `must be one of: demo, production`. Never the value. */
+  message: string;
+}
+
 /**
  * A connection's `config` or `secrets` failed validation. Names the field and why; the admin API turns it
- * into a 400.
+ * into a 400. `problems` lists every problem found (validation does not stop at the first); `field` and
+ * `reason` are the first of them, and the message joins them all.
  * @publicApi
  */
 export class ConnectionValidationError extends Error {
   override readonly name = 'ConnectionValidationError';
+  readonly problems: readonly FieldProblem[];
 
   constructor(
     readonly field: string,
     readonly reason: string,
+    problems?: readonly FieldProblem[],
   ) {
-    super(`${field}: ${reason}`);
+    const all = problems && problems.length > 0 ? problems : [{ field, message: reason }];
+    super(all.map((p) => `${p.field}: ${p.message}`).join('; '));
+    this.problems = all;
+  }
+
+  /** One error holding every problem (at least one). */
+  static of(problems: readonly FieldProblem[]): ConnectionValidationError {
+    const [first] = problems;
+    return new this(first.field, first.message, problems);
   }
 }
 
@@ -32,7 +51,7 @@ export class UnknownProviderError extends Error {
 
   constructor(
     readonly provider: string,
-    known: readonly string[],
+    readonly known: readonly string[],
   ) {
     super(`Unknown provider "${provider}"; known providers: ${known.join(', ')}`);
   }

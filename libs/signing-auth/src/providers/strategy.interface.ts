@@ -1,4 +1,5 @@
 import type { ProviderFailure } from './provider.errors.js';
+import type { ConnectionSchema } from './shared/connection-schema.js';
 
 /** Provider ids of the built-in strategies. A custom strategy may use any other id. @publicApi */
 export type BuiltInProviderId = 'docusign' | 'formstack-sign' | 'signicat' | 'docspring' | 'oauth2';
@@ -96,6 +97,13 @@ export interface SigningAuthStrategy {
    * Throws `ConnectionValidationError` naming the field and the reason.
    */
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;
+
+  /**
+   * Optional. What `validate` accepts, as JSON Schema with labels and help: the admin API serves it at
+   * `GET {prefix}/providers` and the Connect page builds its form from it. Without it, the page offers
+   * JSON fields for `config` and `secrets`.
+   */
+  describeConnection?(): ConnectionSchema | undefined;
 
   /** Whether this connection needs a user's consent through the authorization-code flow. */
   usesAuthorizationCode(connection: StrategyConnection): boolean;

@@ -1,6 +1,6 @@
 import type { StrategyConnection, TokenGrant, ValidatedConnectionInput } from '../strategy.interface.js';
 import { BaseProviderStrategy } from '../shared/base.strategy.js';
-import { validatePart } from '../shared/connection-validation.js';
+import { ConnectionProblems } from '../shared/connection-validation.js';
 import { DocSpringConfigDto, DocSpringSecretsDto } from './docspring.dto.js';
 
 /** API hosts per region (providers.md §4.2: the official client's `sync.` hosts). */
@@ -16,8 +16,10 @@ export class DocSpringStrategy extends BaseProviderStrategy {
   readonly id = 'docspring';
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
-    const config = validatePart('config', DocSpringConfigDto, input.config);
-    const secrets = validatePart('secrets', DocSpringSecretsDto, input.secrets);
+    const problems = new ConnectionProblems();
+    const config = problems.part('config', DocSpringConfigDto, input.config);
+    const secrets = problems.part('secrets', DocSpringSecretsDto, input.secrets);
+    problems.throwIfAny();
     return {
       config: { region: config.region, tokenId: config.tokenId },
       secrets: { tokenSecret: secrets.tokenSecret },

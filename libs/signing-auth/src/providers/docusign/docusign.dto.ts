@@ -7,21 +7,39 @@ import {
   IsString,
   Matches,
   MaxLength,
-  ValidateIf,
 } from 'class-validator';
+import { Field, RequiredWhen } from '../shared/connection-schema.js';
 import { GUID_PATTERN, IsPemRsaPrivateKey, SCOPE_PATTERN } from '../shared/connection-validation.js';
 
 /** `config` of a DocuSign connection (DESIGN.md's table). @internal */
 export class DocuSignConfigDto {
+  @Field({
+    label: 'Environment',
+    help: 'demo = developer sandbox (account-d.docusign.com); production = account.docusign.com',
+    default: 'demo',
+  })
   @IsIn(['demo', 'production'])
   environment!: 'demo' | 'production';
 
+  @Field({
+    label: 'Integration key',
+    help: 'The GUID of your app under Apps and Keys in DocuSign eSignature admin',
+  })
   @Matches(GUID_PATTERN, { message: 'must be a GUID (the integration key)' })
   integrationKey!: string;
 
+  @Field({
+    label: 'Grant',
+    help: 'authorization_code: a user signs in and consents (Connect button); jwt: your app impersonates a user with an RSA key',
+    default: 'authorization_code',
+  })
   @IsIn(['authorization_code', 'jwt'])
   grant!: 'authorization_code' | 'jwt';
 
+  @Field({
+    label: 'Scopes',
+    help: 'Leave empty for the defaults: "signature extended" (code grant), "signature impersonation" (jwt)',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -29,6 +47,7 @@ export class DocuSignConfigDto {
   scopes?: string[];
 
   /** Use this account instead of the user's default one. */
+  @Field({ label: 'Account id', help: "Optional: use this account instead of the user's default account" })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -36,16 +55,21 @@ export class DocuSignConfigDto {
   accountId?: string;
 
   /** The user to impersonate with the JWT grant (a GUID, not an email). */
-  @ValidateIf((o: DocuSignConfigDto) => o.grant === 'jwt' || o.userId !== undefined)
-  @Matches(GUID_PATTERN, {
-    message: 'must be the GUID of the user to impersonate (required for the jwt grant)',
-  })
+  @Field({ label: 'User id', help: 'jwt grant: the GUID (not the email) of the user to impersonate' })
+  @RequiredWhen('grant', ['jwt'])
+  @Matches(GUID_PATTERN, { message: 'must be the GUID of the user to impersonate' })
   userId?: string;
 }
 
 /** `secrets` of a DocuSign connection. @internal */
 export class DocuSignSecretsDto {
   /** The integration key's secret (authorization-code grant). */
+  @Field({
+    label: 'Secret key',
+    help: "The integration key's secret (authorization_code grant)",
+    secret: true,
+    requiredWhen: { 'config.grant': ['authorization_code'] },
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -53,6 +77,13 @@ export class DocuSignSecretsDto {
   secretKey?: string;
 
   /** The integration key's RSA private key, PEM (JWT grant). */
+  @Field({
+    label: 'RSA private key (PEM)',
+    help: 'jwt grant: the private key of the RSA key pair you added to the integration key',
+    secret: true,
+    multiline: true,
+    requiredWhen: { 'config.grant': ['jwt'] },
+  })
   @IsOptional()
   @IsString()
   @IsPemRsaPrivateKey()

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionValidationError } from '../../connections/connection.errors.js';
 import { ProviderFailure } from '../provider.errors.js';
 import type {
   AuthorizationUrlParams,
@@ -10,7 +9,7 @@ import type {
   ValidatedConnectionInput,
 } from '../strategy.interface.js';
 import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
-import { compact, validatePart } from '../shared/connection-validation.js';
+import { compact, ConnectionProblems } from '../shared/connection-validation.js';
 import { queryString } from '../shared/pkce.js';
 import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
@@ -43,19 +42,32 @@ export class DocuSignStrategy extends BaseProviderStrategy {
   private readonly logger = new Logger(DocuSignStrategy.name);
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
-    const config = validatePart('config', DocuSignConfigDto, input.config);
-    const secrets = validatePart('secrets', DocuSignSecretsDto, input.secrets);
-    const jwt = config.grant === 'jwt';
-    const needed = jwt ? 'privateKey' : 'secretKey';
-    const unused = jwt ? 'secretKey' : 'privateKey';
-    if (!secrets[needed])
-      throw new ConnectionValidationError(`secrets.${needed}`, `is required for the ${config.grant} grant`);
-    if (secrets[unused])
-      throw new ConnectionValidationError(`secrets.${unused}`, `is not used by the ${config.grant} grant`);
-    const scopes = this.scopesOf(config);
-    if (jwt && !scopes.includes('impersonation')) {
-      throw new ConnectionValidationError('config.scopes', 'must include "impersonation" for the jwt grant');
+    const problems = new ConnectionProblems();
+    const config = problems.part('config', DocuSignConfigDto, input.config);
+    const secrets = problems.part('secrets', DocuSignSecretsDto, input.secrets);
+    // Which secret is required follows from the grant (the schema says so; ConnectionProblems checks it).
+    // Without a valid grant, say both, so one answer lists everything still to fill in.
+    const grantKnown = problems.ok('config.grant');
+    if (!grantKnown && problems.ok('secrets') && !secrets.secretKey && !secrets.privateKey) {
+      problems.add(
+        'secrets',
+        'must hold secretKey (authorization_code grant) or privateKey (jwt grant), depending on config.grant',
+      );
     }
+    const jwt = config.grant === 'jwt';
+    const unused = jwt ? 'secretKey' : 'privateKey';
+    if (grantKnown && secrets[unused])
+      problems.add(`secrets.${unused}`, `is not used by the ${config.grant} grant`);
+    if (
+      grantKnown &&
+      jwt &&
+      problems.ok('config.scopes') &&
+      !this.scopesOf(config).includes('impersonation')
+    ) {
+      problems.add('config.scopes', 'must include "impersonation" for the jwt grant');
+    }
+    problems.throwIfAny();
+    const scopes = this.scopesOf(config);
     return {
       config: compact({ ...config }),
       secrets: compact({ ...secrets }) as Record<string, string>,

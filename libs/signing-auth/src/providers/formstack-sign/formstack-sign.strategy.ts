@@ -7,7 +7,7 @@ import type {
   ValidatedConnectionInput,
 } from '../strategy.interface.js';
 import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
-import { compact, validatePart } from '../shared/connection-validation.js';
+import { compact, ConnectionProblems } from '../shared/connection-validation.js';
 import { queryString } from '../shared/pkce.js';
 import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
@@ -33,8 +33,10 @@ export class FormstackSignStrategy extends BaseProviderStrategy {
   readonly id = 'formstack-sign';
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
-    const config = validatePart('config', FormstackSignConfigDto, input.config);
-    const secrets = validatePart('secrets', FormstackSignSecretsDto, input.secrets);
+    const problems = new ConnectionProblems();
+    const config = problems.part('config', FormstackSignConfigDto, input.config);
+    const secrets = problems.part('secrets', FormstackSignSecretsDto, input.secrets);
+    problems.throwIfAny();
     return {
       config: compact({ ...config }),
       secrets: { clientSecret: secrets.clientSecret },

@@ -8,39 +8,53 @@ import {
   IsString,
   Matches,
   MaxLength,
-  ValidateIf,
 } from 'class-validator';
+import { Field, RequiredWhen } from '../shared/connection-schema.js';
 import { IsProviderUrl, SCOPE_PATTERN } from '../shared/connection-validation.js';
 
 /** `config` of a generic OAuth 2.0 connection. @internal */
 export class OAuth2ConfigDto {
   /** Required for the authorization_code grant. */
-  @ValidateIf((o: OAuth2ConfigDto) => o.grant === 'authorization_code' || o.authorizationUrl !== undefined)
+  @Field({
+    label: 'Authorization URL',
+    help: "The provider's authorization endpoint (authorization_code grant)",
+  })
+  @RequiredWhen('grant', ['authorization_code'])
   @IsProviderUrl()
   authorizationUrl?: string;
 
+  @Field({ label: 'Token URL', help: "The provider's token endpoint (https)" })
   @IsProviderUrl()
   tokenUrl!: string;
 
+  @Field({ label: 'Client id' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
   clientId!: string;
 
+  @Field({
+    label: 'Grant',
+    help: 'authorization_code: a user signs in and consents (Connect button); client_credentials: no user',
+    default: 'authorization_code',
+  })
   @IsIn(['authorization_code', 'client_credentials'])
   grant!: 'authorization_code' | 'client_credentials';
 
+  @Field({ label: 'Scopes', help: 'Space-separated scope names to request' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @Matches(SCOPE_PATTERN, { each: true, message: 'must be a list of scope names without spaces' })
   scopes?: string[];
 
+  @Field({ label: 'Client authentication', help: 'basic = Authorization header (default); post = form body' })
   @IsOptional()
   @IsIn(['basic', 'post'])
   clientAuth?: 'basic' | 'post';
 
   /** PKCE S256 on the authorization-code grant. Default true. */
+  @Field({ label: 'PKCE', help: 'PKCE S256 on the authorization_code grant (default on)', default: true })
   @IsOptional()
   @IsBoolean()
   pkce?: boolean;
@@ -48,6 +62,7 @@ export class OAuth2ConfigDto {
 
 /** `secrets` of a generic OAuth 2.0 connection. @internal */
 export class OAuth2SecretsDto {
+  @Field({ label: 'Client secret', secret: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)

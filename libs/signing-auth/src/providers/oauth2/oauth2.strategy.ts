@@ -7,7 +7,7 @@ import type {
   ValidatedConnectionInput,
 } from '../strategy.interface.js';
 import { BaseProviderStrategy } from '../shared/base.strategy.js';
-import { compact, validatePart } from '../shared/connection-validation.js';
+import { compact, ConnectionProblems } from '../shared/connection-validation.js';
 import { queryString } from '../shared/pkce.js';
 import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
@@ -32,8 +32,10 @@ export class OAuth2Strategy extends BaseProviderStrategy {
   readonly id = 'oauth2';
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
-    const config = validatePart('config', OAuth2ConfigDto, input.config);
-    const secrets = validatePart('secrets', OAuth2SecretsDto, input.secrets);
+    const problems = new ConnectionProblems();
+    const config = problems.part('config', OAuth2ConfigDto, input.config);
+    const secrets = problems.part('secrets', OAuth2SecretsDto, input.secrets);
+    problems.throwIfAny();
     return {
       config: compact({ ...config }),
       secrets: { clientSecret: secrets.clientSecret },

@@ -1,5 +1,7 @@
 import type { ProviderHostOverrides } from '../../signing-auth.options.js';
+import { builtInConnectionSchema } from '../built-in-schemas.js';
 import { ProviderFailure } from '../provider.errors.js';
+import type { ConnectionSchema } from './connection-schema.js';
 import type {
   SigningAuthStrategy,
   StrategyConnection,
@@ -38,6 +40,11 @@ export abstract class BaseProviderStrategy implements SigningAuthStrategy {
   }
 
   abstract validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;
+
+  /** The schema built from the DTOs `validate` checks against (labels, help, required fields, examples). */
+  describeConnection(): ConnectionSchema | undefined {
+    return builtInConnectionSchema(this.id);
+  }
   abstract usesAuthorizationCode(connection: StrategyConnection): boolean;
   abstract refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 

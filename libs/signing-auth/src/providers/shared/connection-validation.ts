@@ -7,43 +7,113 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
-import { ConnectionValidationError } from '../../connections/connection.errors.js';
+import { ConnectionValidationError, type FieldProblem } from '../../connections/connection.errors.js';
+import {
+  describePart,
+  missingRequired,
+  type ConnectionFieldSchema,
+  type ConnectionPartSchema,
+} from './connection-schema.js';
 
 type Ctor<T> = new () => T;
 
 /**
- * Validates one part of a connection (`config` or `secrets`) against a DTO class: unknown fields are
- * rejected, the first problem becomes a {@link ConnectionValidationError} naming `part.field`.
- * Messages never quote the value (it may be a secret).
+ * Collects every problem of a connection's `config` and `secrets` before answering, so a person fixes them
+ * all in one round trip. Each problem names `part.field` and the fix; none quotes the value (it may be a
+ * secret).
+ * @internal
+ */
+export class ConnectionProblems {
+  private readonly problems: FieldProblem[] = [];
+  private readonly parts: Record<string, unknown> = {};
+
+  /**
+   * Checks one part against its DTO and returns it (as far as it is valid: check {@link ok} before trusting a
+   * field). `others` lets a field's requirement depend on another part (`config.grant`).
+   */
+  part<T extends object>(part: 'config' | 'secrets', dto: Ctor<T>, value: unknown): T {
+    if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.add(part, value === undefined || value === null ? 'is required' : 'must be a JSON object');
+      return new dto();
+    }
+    this.parts[part] = value;
+    const instance = plainToInstance(dto, value, { enableImplicitConversion: false });
+    const schema = describePart(dto);
+    const missing = missingRequired(schema, value as Record<string, unknown>, this.parts);
+    for (const { property, reason } of missing) this.add(`${part}.${property}`, reason);
+    const errors = validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    });
+    for (const error of errors) {
+      if (missing.some((m) => m.property === error.property)) continue;
+      this.collect(error, part, schema);
+    }
+    return instance;
+  }
+
+  /** Records a problem found by the strategy's own rules (across fields or parts). */
+  add(field: string, message: string): void {
+    if (!this.problems.some((p) => p.field === field)) this.problems.push({ field, message });
+  }
+
+  /** Whether `field` (e.g. `config.grant`) passed, i.e. its value can be relied on. */
+  ok(field: string): boolean {
+    return !this.problems.some((p) => p.field === field || field.startsWith(`${p.field}.`));
+  }
+
+  get any(): boolean {
+    return this.problems.length > 0;
+  }
+
+  /** Throws one {@link ConnectionValidationError} holding every problem, if there is any. */
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw ConnectionValidationError.of([...this.problems]);
+  }
+
+  private collect(error: ValidationError, prefix: string, schema?: ConnectionPartSchema): void {
+    const path = `${prefix}.${error.property}`;
+    if (error.children && error.children.length > 0) {
+      for (const child of error.children) this.collect(child, path);
+      return;
+    }
+    this.add(path, reasonOf(error, schema?.properties[error.property]));
+  }
+}
+
+/** The type checks first: "must be a list" says more than "must contain no more than 50 elements". */
+const PRIORITY = ['whitelistValidation', 'isArray', 'isBoolean', 'isString', 'isIn', 'isNotEmpty'];
+const PLAIN: Record<string, string> = {
+  whitelistValidation: 'is not a known field',
+  isArray: 'must be a list (a JSON array of strings)',
+  isBoolean: 'must be true or false',
+  isString: 'must be a string',
+  isNotEmpty: 'must not be empty',
+};
+
+function reasonOf(error: ValidationError, field?: ConnectionFieldSchema): string {
+  const constraints = error.constraints ?? {};
+  const name = PRIORITY.find((c) => c in constraints) ?? Object.keys(constraints)[0];
+  if (!name) return 'is invalid';
+  if (name === 'isIn' && field?.enum) return `must be one of: ${field.enum.join(', ')}`;
+  if (PLAIN[name]) return PLAIN[name];
+  // class-validator prefixes its default messages with the property name; the path already names it.
+  return constraints[name].replace(new RegExp(`^${error.property}\\s+`), '');
+}
+
+/**
+ * Validates one part of a connection (`config` or `secrets`) against a DTO class and throws a
+ * {@link ConnectionValidationError} listing every problem of that part. For custom strategies and tests;
+ * the built-in strategies use {@link ConnectionProblems} to report both parts at once.
  * @internal
  */
 export function validatePart<T extends object>(part: 'config' | 'secrets', dto: Ctor<T>, value: unknown): T {
-  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConnectionValidationError(part, 'must be an object');
-  }
-  const instance = plainToInstance(dto, value, { enableImplicitConversion: false });
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
-  if (errors.length > 0) {
-    const { path, reason } = firstProblem(errors[0], part);
-    throw new ConnectionValidationError(path, reason);
-  }
+  const problems = new ConnectionProblems();
+  const instance = problems.part(part, dto, value);
+  problems.throwIfAny();
   return instance;
-}
-
-function firstProblem(error: ValidationError, prefix: string): { path: string; reason: string } {
-  const path = `${prefix}.${error.property}`;
-  if (error.children && error.children.length > 0) return firstProblem(error.children[0], path);
-  const constraints = error.constraints ?? {};
-  if (constraints.whitelistValidation) return { path, reason: 'is not a known field' };
-  const messages = Object.values(constraints);
-  // class-validator prefixes messages with the property name; the path already names it.
-  const reason = (messages[0] ?? 'is invalid').replace(new RegExp(`^${error.property}\\s+`), '');
-  return { path, reason };
 }
 
 /** Drops keys whose value is `undefined`, so stored config stays minimal. @internal */

@@ -111,15 +111,42 @@ export function classifyHttpFailure(
   });
 }
 
-/** Classifies a failure before any HTTP status arrived: timeout, abort, refused or dropped connection. */
+/** The module option that moves each built-in provider's host (a person's next step when it is unreachable). */
+const HOST_OPTIONS: Record<string, string> = {
+  docusign: 'the hosts.docusignOAuthUrl option',
+  'formstack-sign': 'the hosts.formstackAuthUrl option (hosts.formstackLegacyAuthUrl for legacy credentials)',
+  signicat: 'the hosts.signicatUrl option (hosts.signicatIdfyUrl for the idfy generation)',
+  docspring: 'the hosts.docspringApiUrl option',
+  oauth2: "the connection's config.tokenUrl",
+};
+
+/** ` reaching https://host:port (set by …)`: the origin only (a path or query could carry anything). */
+function reaching(provider: string, url: string | undefined): string {
+  let origin: string | undefined;
+  try {
+    origin = url ? new URL(url).origin : undefined;
+  } catch {
+    origin = undefined;
+  }
+  if (!origin || origin === 'null') return '';
+  const option = HOST_OPTIONS[provider];
+  return ` reaching ${origin}${option ? `; another host is set by ${option}` : ''}`;
+}
+
+/**
+ * Classifies a failure before any HTTP status arrived: timeout, abort, refused or dropped connection. With
+ * the URL tried, the message names its origin and the option that changes it.
+ */
 export function classifyNetworkFailure(
   ctx: FailureContext,
   error: unknown,
   timedOut: boolean,
+  url?: string,
 ): ProviderFailure {
   const where = `${ctx.provider} ${ctx.operation} for tenant "${ctx.tenantId}"`;
+  const target = reaching(ctx.provider, url);
   if (timedOut) {
-    return new ProviderFailure('transient', `${where} timed out`, { code: 'timeout' });
+    return new ProviderFailure('transient', `${where} timed out${target}`, { code: 'timeout' });
   }
   const err = error as { name?: string; cause?: { code?: string } };
   if (err?.name === 'AbortError') {
@@ -128,7 +155,7 @@ export function classifyNetworkFailure(
   // Node's fetch wraps the socket error (ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET) in `cause`; its code
   // is safe to show, the message of an arbitrary error might not be.
   const cause = typeof err?.cause?.code === 'string' ? ` (${err.cause.code})` : '';
-  return new ProviderFailure('transient', `${where} failed: network error${cause}`, {
+  return new ProviderFailure('transient', `${where} failed: network error${cause}${target}`, {
     code: 'network_error',
   });
 }

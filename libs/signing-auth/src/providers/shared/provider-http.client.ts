@@ -57,7 +57,7 @@ export class ProviderHttpClient {
       // Reading the body can fail too: a connection dropped mid-answer is as transient as one never made.
       text = await response.text();
     } catch (error) {
-      throw classifyNetworkFailure(failure, error, timeout.aborted && !context.signal.aborted);
+      throw classifyNetworkFailure(failure, error, timeout.aborted && !context.signal.aborted, request.url);
     }
     const parsed = parseJson(text);
     const ok = request.okStatuses

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionValidationError } from '../../connections/connection.errors.js';
 import type {
   StrategyConnection,
   StrategyContext,
@@ -7,7 +6,7 @@ import type {
   ValidatedConnectionInput,
 } from '../strategy.interface.js';
 import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
-import { compact, validatePart } from '../shared/connection-validation.js';
+import { compact, ConnectionProblems } from '../shared/connection-validation.js';
 import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
 import { SignicatConfigDto, SignicatSecretsDto } from './signicat.dto.js';
@@ -42,14 +41,14 @@ export class SignicatStrategy extends BaseProviderStrategy {
   private readonly warnedIdfy = new Set<string>();
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
-    const config = validatePart('config', SignicatConfigDto, input.config);
-    const secrets = validatePart('secrets', SignicatSecretsDto, input.secrets);
-    if (config.generation !== 'platform' && (config.scopes ?? []).length === 0) {
-      throw new ConnectionValidationError(
-        'config.scopes',
-        `must list at least one scope for the ${config.generation} generation`,
-      );
+    const problems = new ConnectionProblems();
+    const config = problems.part('config', SignicatConfigDto, input.config);
+    const secrets = problems.part('secrets', SignicatSecretsDto, input.secrets);
+    const needsScopes = problems.ok('config.generation') && config.generation !== 'platform';
+    if (needsScopes && problems.ok('config.scopes') && (config.scopes ?? []).length === 0) {
+      problems.add('config.scopes', `must list at least one scope for the ${config.generation} generation`);
     }
+    problems.throwIfAny();
     return {
       config: compact({ ...config }),
       secrets: { clientSecret: secrets.clientSecret },
