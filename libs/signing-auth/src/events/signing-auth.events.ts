@@ -1,3 +1,5 @@
+import type { SigningAuthSweepReport } from '../refresh/sweep-report.js';
+
 /**
  * Names of the events the library emits (through `@nestjs/event-emitter` when the host app has
  * `EventEmitterModule.forRoot()`, and to the `observer` option). Payloads never hold a secret.
@@ -8,6 +10,8 @@ export const SigningAuthEvent = {
   TokenRefreshFailed: 'token.refresh_failed',
   ConnectionNeedsReauth: 'connection.needs_reauth',
   ConnectionConnected: 'connection.connected',
+  /** One sweep pass (the in-process cron, or `SigningAuthSweeper.runOnce()`) ended; payload: its report. */
+  SweepCompleted: 'sweep.completed',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -42,6 +46,9 @@ export interface ConnectionNeedsReauthEvent {
   provider: string;
   reason: string;
 }
+
+/** Payload of `sweep.completed`: the pass's report. @publicApi */
+export type SweepCompletedEvent = SigningAuthSweepReport;
 
 /** @publicApi */
 export interface ConnectionConnectedEvent {

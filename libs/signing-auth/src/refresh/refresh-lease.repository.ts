@@ -10,6 +10,12 @@ import type { TokenGrant } from '../providers/strategy.interface.js';
 /** Channel of the cross-replica "a token changed" notification. Payload: tenant, provider, version. */
 export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
 
+/** Which connections a sweep pass may take (absent: all). */
+export interface SweepScope {
+  providers?: string[];
+  tenantIds?: string[];
+}
+
 /** What a failed refresh writes back. */
 export interface RefreshFailureWrite {
   status: ConnectionStatus;
@@ -69,6 +75,7 @@ export class RefreshLeaseRepository {
     now: Date,
     leaseMs: number,
     limit: number,
+    scope: SweepScope = {},
   ): Promise<ConnectionEntity[]> {
     const rows = await this.run(
       `UPDATE "signing_auth_connections" SET "lease_owner" = $1, "lease_expires_at" = $2
@@ -77,12 +84,22 @@ export class RefreshLeaseRepository {
            WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $5
              AND "status" IN ('active', 'error')
              AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
+             AND ($6::text[] IS NULL OR "provider" = ANY($6::text[]))
+             AND ($7::text[] IS NULL OR "tenant_id" = ANY($7::text[]))
            ORDER BY "next_refresh_at"
            LIMIT $4
            FOR UPDATE SKIP LOCKED)
           AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
         RETURNING "id"`,
-      [owner, new Date(now.getTime() + leaseMs), now, limit, dueBy],
+      [
+        owner,
+        new Date(now.getTime() + leaseMs),
+        now,
+        limit,
+        dueBy,
+        scope.providers ?? null,
+        scope.tenantIds ?? null,
+      ],
     );
     if (rows.length === 0) return [];
     return this.dataSource
