@@ -72,9 +72,14 @@ export class SweepDueQuery {
     if (row.status === 'error') {
       reasons.push(`retry after ${row.failureCount} failed attempt(s): ${row.lastError ?? 'unknown error'}`);
     }
+    // As in refreshDueAt: access tokens are kept warm only for connections in use.
+    const lastUsedAt = toDate(row.lastUsedAt);
+    const inUse =
+      lastUsedAt !== null &&
+      now.getTime() - lastUsedAt.getTime() <= this.options.sweep.activeWindowSeconds * 1000;
     const accessDue = accessTokenDueAt(this.options, row);
     const accessExpires = toDate(row.accessTokenExpiresAt);
-    if (accessDue && accessExpires && accessDue <= now) {
+    if (inUse && accessDue && accessExpires && accessDue <= now) {
       reasons.push(
         accessExpires <= now
           ? `access token expired at ${accessExpires.toISOString()}`
