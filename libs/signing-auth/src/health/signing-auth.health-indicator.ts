@@ -13,6 +13,8 @@ export interface SigningAuthHealthOptions {
    */
   maxNeedsReauth?: number;
   maxFailing?: number;
+  /** Rows this app cannot read (e.g. encrypted under a key id missing from the keyring). */
+  maxUnprocessable?: number;
   maxOverdue?: number;
 }
 
@@ -57,11 +59,13 @@ export class SigningAuthHealthIndicator {
     const exceeded =
       counts.needsReauth > (thresholds.maxNeedsReauth ?? Infinity) ||
       counts.failing > (thresholds.maxFailing ?? Infinity) ||
+      counts.unprocessable > (thresholds.maxUnprocessable ?? Infinity) ||
       counts.overdue > (thresholds.maxOverdue ?? Infinity);
     return exceeded ? indicator.down(data) : indicator.up(data);
   }
 }
 
-function pick(counts: { needsReauth: number; failing: number; overdue: number }) {
-  return { needsReauth: counts.needsReauth, failing: counts.failing, overdue: counts.overdue };
+function pick(counts: { needsReauth: number; failing: number; unprocessable: number; overdue: number }) {
+  const { needsReauth, failing, unprocessable, overdue } = counts;
+  return { needsReauth, failing, unprocessable, overdue };
 }

@@ -10,13 +10,16 @@ import { ModuleRef } from '@nestjs/core';
 import { PendingAuthorizationRepository } from '../authorization/pending-authorization.repository.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { SigningAuthDatabaseError } from '../common/query-rows.js';
-import { UnknownProviderError } from '../connections/connection.errors.js';
-import { SecretDecryptionError } from '../crypto/crypto.errors.js';
+import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
-import { SigningAuthReauthRequiredError, SigningAuthRefreshError } from '../tokens/token.errors.js';
+import {
+  SigningAuthReauthRequiredError,
+  SigningAuthRefreshError,
+  SigningAuthUnprocessableConnectionError,
+} from '../tokens/token.errors.js';
 import { RefreshLeaseRepository, type SweepScope } from './refresh-lease.repository.js';
-import { refreshDueAt } from './refresh-policy.js';
+import { backoffMs, refreshDueAt } from './refresh-policy.js';
 import { SweepDueQuery } from './sweep-due.query.js';
 import {
   emptySweepReport,
@@ -115,6 +118,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     const deadline = request.maxDurationMs === undefined ? Infinity : started + request.maxDurationMs;
     const outOfTime = () => performance.now() >= deadline || request.signal?.aborted === true;
     const { batchSize, concurrency } = this.options.sweep;
+    // Leases are judged on the database's clock (docs/decisions/006): only their length is ours.
     const leaseMs = this.options.refresh.leaseSeconds * 1000;
     // Only what was due when the run started: every handled row is rescheduled after that instant, so
     // the run ends even when handling a batch takes longer than the shortest reschedule.
@@ -124,18 +128,24 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     const tell = () =>
       progress?.({ dueAtStart, report, elapsedSeconds: (performance.now() - started) / 1000 });
     if (progress) {
-      const { held, free } = await this.due.count(scope, cutoff, startedAt);
+      const { held, free } = await this.due.count(scope, cutoff);
       dueAtStart = held + free;
       tell();
     }
     report.expiredAuthorizationsRemoved = await this.pendingAuthorizations.purge(startedAt);
+    // Each row is handled at most once per run. Every path reschedules past the cutoff, so a row comes
+    // back only if that write failed; then it is put off by the backoff instead of looping (a run always ends).
+    const seen = new Set<string>();
     for (;;) {
       if (outOfTime()) {
         report.stoppedEarly = true;
         break;
       }
-      const now = this.options.clock();
-      const rows = await this.leases.claimDue(this.refresher.owner, cutoff, now, leaseMs, batchSize, scope);
+      const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize, scope);
+      const rows = claimed.filter((row) => !seen.has(row.id));
+      for (const row of claimed) seen.add(row.id);
+      // Already counted when first handled in this pass: not counted again.
+      await this.putOff(claimed.filter((row) => !rows.includes(row)));
       await forEachLimited(rows, concurrency, async (row) => {
         if (outOfTime()) {
           // Claimed but not started: give the lease back untouched, so the row stays due for the next pass.
@@ -171,9 +181,9 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
         }
       });
       tell();
-      if (rows.length < batchSize) break;
+      if (claimed.length < batchSize || rows.length === 0) break;
     }
-    const { held, free } = await this.due.count(scope, cutoff, this.options.clock());
+    const { held, free } = await this.due.count(scope, cutoff);
     report.skipped += held;
     report.leftDue = report.stoppedEarly ? free : 0;
     report.durationSeconds = Math.round(performance.now() - started) / 1000;
@@ -188,6 +198,32 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     this.events.emit(SigningAuthEvent.SweepCompleted, report);
     return report;
   }
+
+  /** Rows claimed a second time in one run: give them back with a retry after the first backoff step. */
+  private async putOff(rows: ConnectionEntity[]): Promise<void> {
+    for (const row of rows) {
+      const retryAt = new Date(this.options.clock().getTime() + backoffMs(this.options, 1));
+      this.logger.warn(
+        `Sweep: the ${row.provider} connection of tenant "${row.tenantId}" came back in the same run; ` +
+          `next attempt at ${retryAt.toISOString()}`,
+      );
+      await this.leases.release(row, this.refresher.owner, retryAt);
+    }
+  }
+}
+
+/**
+ * The report's failure class. Poison rows (issue 9: marked `error`, rescheduled, evented by the refresher)
+ * arrive as SigningAuthUnprocessableConnectionError: unreadable stored data is "undecryptable", a provider
+ * id without a strategy is "other".
+ */
+function classify(error: unknown): SigningAuthSweepFailureClass {
+  if (error instanceof SigningAuthReauthRequiredError) return 'needs_reauth';
+  if (error instanceof SigningAuthRefreshError) return 'transient';
+  if (error instanceof SigningAuthUnprocessableConnectionError) {
+    return error.reason === 'unknown_provider' ? 'other' : 'undecryptable';
+  }
+  return 'other';
 }
 
 /** Counts a failed connection under its class; the reason comes from our own typed, secret-free errors. */
@@ -197,28 +233,21 @@ function recordFailure(
   provider: string,
   error: unknown,
 ): void {
-  const failureClass: SigningAuthSweepFailureClass =
-    error instanceof SigningAuthReauthRequiredError
-      ? 'needs_reauth'
-      : error instanceof SigningAuthRefreshError
-        ? 'transient'
-        : error instanceof SecretDecryptionError
-          ? 'undecryptable'
-          : 'other';
+  const failureClass = classify(error);
   if (failureClass === 'needs_reauth') report.failedNeedsReauth++;
   else if (failureClass === 'transient') report.failedTransient++;
   else if (failureClass === 'undecryptable') report.failedUndecryptable++;
   else report.failedOther++;
   if (report.failures.length < SWEEP_REPORT_LIST_LIMIT) {
-    // Typed errors of ours carry a short reason; anything else only by class (a message might quote secrets).
+    // Our typed errors carry a short, secret-free reason; anything else only by its class.
     const reason =
-      failureClass === 'undecryptable'
-        ? (error as SecretDecryptionError).message
-        : failureClass === 'other'
-          ? error instanceof UnknownProviderError || error instanceof SigningAuthDatabaseError
+      error instanceof SigningAuthUnprocessableConnectionError
+        ? error.detail
+        : error instanceof SigningAuthReauthRequiredError || error instanceof SigningAuthRefreshError
+          ? error.reason
+          : error instanceof SigningAuthDatabaseError
             ? error.message
-            : `unexpected ${(error as Error)?.name ?? 'error'}`
-          : (error as SigningAuthRefreshError).reason;
+            : `unexpected ${(error as Error)?.name ?? 'error'}`;
     report.failures.push({ tenantId, provider, class: failureClass, reason: reason.slice(0, 300) });
   }
 }

@@ -59,7 +59,7 @@ export class SigningAuthSweeper {
     const now = this.options.clock();
     const scope = { providers: options.providers, tenantIds: options.tenantIds };
     const report = emptySweepReport('job', true, now);
-    const { held, free } = await this.due.count(scope, now, now);
+    const { held, free } = await this.due.count(scope, now);
     report.examined = held + free;
     report.skipped = held;
     report.due = await this.due.list(scope, now, now, SWEEP_REPORT_LIST_LIMIT);

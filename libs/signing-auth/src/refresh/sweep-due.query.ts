@@ -13,6 +13,9 @@ const DUE = `"next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $1 AND "stat
   AND ($2::text[] IS NULL OR "provider" = ANY($2::text[]))
   AND ($3::text[] IS NULL OR "tenant_id" = ANY($3::text[]))`;
 
+/** A live lease, on the database's clock. */
+const HELD = `("lease_owner" IS NOT NULL AND "lease_expires_at" >= clock_timestamp())`;
+
 /**
  * Read-only questions a sweep pass asks about what is due: how many (for progress), who holds the rest
  * (for the report), and — for a dry run — which and why. Never takes a lease, never writes.
@@ -25,14 +28,16 @@ export class SweepDueQuery {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  /** Due connections by lease state: `held` by a live lease (another replica or job), `free` otherwise. */
-  async count(scope: SweepScope, dueBy: Date, now: Date): Promise<{ held: number; free: number }> {
+  /**
+   * Due connections by lease state: `held` by a live lease (another replica or job), `free` otherwise.
+   * Leases are judged on the database's clock, as when claiming (docs/decisions/006).
+   */
+  async count(scope: SweepScope, dueBy: Date): Promise<{ held: number; free: number }> {
     const [row] = await queryRows(
       this.dataSource,
-      `SELECT count(*) FILTER (WHERE "lease_owner" IS NOT NULL AND "lease_expires_at" >= $4)::int AS "held",
-              count(*) FILTER (WHERE "lease_owner" IS NULL OR "lease_expires_at" < $4)::int AS "free"
+      `SELECT count(*) FILTER (WHERE ${HELD})::int AS "held", count(*) FILTER (WHERE NOT ${HELD})::int AS "free"
          FROM "signing_auth_connections" WHERE ${DUE}`,
-      [dueBy, scope.providers ?? null, scope.tenantIds ?? null, now],
+      [dueBy, scope.providers ?? null, scope.tenantIds ?? null],
     );
     return { held: Number(row?.held ?? 0), free: Number(row?.free ?? 0) };
   }
@@ -46,11 +51,13 @@ export class SweepDueQuery {
   ): Promise<SigningAuthSweepDueConnection[]> {
     const ids = await queryRows(
       this.dataSource,
-      `SELECT "id" FROM "signing_auth_connections" WHERE ${DUE} ORDER BY "next_refresh_at", "id" LIMIT $4`,
+      `SELECT "id", ${HELD} AS "held" FROM "signing_auth_connections" WHERE ${DUE}
+        ORDER BY "next_refresh_at", "id" LIMIT $4`,
       [dueBy, scope.providers ?? null, scope.tenantIds ?? null, limit],
     );
     if (ids.length === 0) return [];
     const order = new Map(ids.map((r, i) => [String(r.id), i]));
+    const held = new Set(ids.filter((r) => r.held === true).map((r) => String(r.id)));
     const rows = await this.dataSource.getRepository(ConnectionEntity).findBy({ id: In([...order.keys()]) });
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     return rows.map((row) => ({
@@ -58,17 +65,14 @@ export class SweepDueQuery {
       provider: row.provider,
       status: row.status as 'active' | 'error',
       dueAt: toDate(row.nextRefreshAt)!.toISOString(),
-      reason: this.reason(row, now),
+      reason: this.reason(row, now, held.has(row.id)),
     }));
   }
 
   /** Why a due row is due, from its stored timestamps only (nothing is decrypted). */
-  private reason(row: ConnectionEntity, now: Date): string {
+  private reason(row: ConnectionEntity, now: Date, held: boolean): string {
     const reasons: string[] = [];
-    const leaseEnds = toDate(row.leaseExpiresAt);
-    if (row.leaseOwner && leaseEnds && leaseEnds >= now) {
-      reasons.push(`held by another replica until ${leaseEnds.toISOString()}`);
-    }
+    if (held) reasons.push(`held by another replica until ${toDate(row.leaseExpiresAt)?.toISOString()}`);
     if (row.status === 'error') {
       reasons.push(`retry after ${row.failureCount} failed attempt(s): ${row.lastError ?? 'unknown error'}`);
     }
