@@ -1,9 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { SigningAuthSweeper, type SigningAuthSweepReport } from 'signing-auth';
-import { CliModule } from './cli.module.js';
-import { StderrLogger } from './stderr-logger.js';
+import type { SigningAuthSweepReport } from 'signing-auth';
 import { parseSweepArgs, SWEEP_USAGE, SweepUsageError } from './sweep/sweep-args.js';
 import { SweepProgressPrinter } from './sweep/sweep-progress.js';
 import { renderSweepReport } from './sweep/sweep-report-table.js';
@@ -45,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
   let report: SigningAuthSweepReport;
   const progress = new SweepProgressPrinter();
   try {
+    // Loaded only now, so `--help` and a wrong option answer at once.
+    const [{ NestFactory }, { SigningAuthSweeper }, { CliModule }, { StderrLogger }] = await Promise.all([
+      import('@nestjs/core'),
+      import('signing-auth'),
+      import('./cli.module.js'),
+      import('./stderr-logger.js'),
+    ]);
     app = await NestFactory.createApplicationContext(CliModule, {
       logger: new StderrLogger('sweep', { logLevels: ['error', 'warn'] }),
       abortOnError: false,

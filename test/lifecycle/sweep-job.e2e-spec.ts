@@ -1,7 +1,9 @@
 import type { TestingModule } from '@nestjs/testing';
+import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import {
   SigningAuthEvent,
+  SigningAuthSweepMetricNames,
   SigningAuthSweeper,
   SigningAuthSweepOptionsError,
   type SigningAuthSweepReport,
@@ -227,6 +229,28 @@ describe('SigningAuthSweeper.runOnce (the refresh as a job; DocuSign emulator wi
     const one = await sweeper.runOnce({ providers: ['docusign'], tenantIds: [due[1]] });
     expect(one).toMatchObject({ examined: 1, refreshed: 1 });
     expect(await dueCount(due)).toBe(2);
+  });
+
+  it('feeds the sweep metrics, named like the report fields, from sweep.completed', async () => {
+    const due = await seedDue('metrics', 4);
+    const metered = await bootApp(db, key, { ...options(), metrics: true });
+    try {
+      const report = await metered.app.get(SigningAuthSweeper).runOnce({ tenantIds: due });
+      expect(report.refreshed).toBe(4);
+      const value = async (field: keyof typeof SigningAuthSweepMetricNames) =>
+        (await register.getSingleMetric(SigningAuthSweepMetricNames[field])!.get()).values.find(
+          (v) => v.labels.trigger === 'job' && !('le' in v.labels),
+        )?.value;
+      expect(await value('refreshed')).toBe(4);
+      expect(await value('examined')).toBe(4);
+      expect(await value('refreshTokensRenewed')).toBe(4);
+      expect(await value('leftDue')).toBe(0);
+      // A dry run changes nothing, so it counts nothing.
+      await metered.app.get(SigningAuthSweeper).runOnce({ dryRun: true });
+      expect(await value('examined')).toBe(4);
+    } finally {
+      await metered.app.close();
+    }
   });
 
   it('rejects bad options with an error naming the option, before touching anything', async () => {
