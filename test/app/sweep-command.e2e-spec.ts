@@ -60,16 +60,21 @@ interface Run {
   stderr: string;
 }
 
-function sweep(args: string[], env: Record<string, string>): Promise<Run> {
+/** Runs the command to its end; a command still running after `killAfterMs` is killed (code null). */
+function sweep(args: string[], env: Record<string, string>, killAfterMs = 50_000): Promise<Run> {
   return new Promise((done) => {
     let stdout = '';
     let stderr = '';
     const child = spawn(process.execPath, [SWEEP_ENTRY, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
     });
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => done({ code, stdout, stderr }));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
   });
 }
 
@@ -117,13 +122,14 @@ describe('npm run sweep (one refresh pass as a command)', () => {
   }, 60_000);
 
   it('runs on the embedded database when there is no DATABASE_URL (app stopped), and exits 0', async () => {
-    const run = await sweep(['--json'], { SIGNING_AUTH_DATA_DIR: join(dataDir, 'embedded') });
+    // Opening PGlite (a WebAssembly Postgres) and migrating a new database takes ~30 s on a loaded machine.
+    const run = await sweep(['--json'], { SIGNING_AUTH_DATA_DIR: join(dataDir, 'embedded') }, 150_000);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as SigningAuthSweepReport;
     expect(report).toMatchObject({ trigger: 'job', examined: 0, refreshed: 0 });
     // The lock is released: the app (or the next run) can open the database.
     expect(existsSync(join(dataDir, 'embedded', 'pglite', 'signing-auth.lock'))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   describe('the deployment examples', () => {
     it('the CronJob manifest is valid YAML with Forbid, the command, resources and the env it needs', async () => {

@@ -168,8 +168,8 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
             acceptStale: false,
             ignoreBackoff: true,
           });
-          if (outcome === null)
-            report.skipped++; // lease lost before the write: someone else has it
+          // null: the lease was lost before the write, so another replica has the row now.
+          if (outcome === null) report.skipped++;
           else if (!outcome.refreshed) report.upToDate++;
           else {
             report.refreshed++;
