@@ -47,6 +47,14 @@ export type FailureSpec =
   | {
       /** Only slow this request down, then answer normally. */
       delayMs: number;
+    }
+  | {
+      /**
+       * Handle the request for real (tokens issued, refresh tokens rotated), then change the JSON answer's
+       * body before it leaves: odd but successful provider answers (e.g. a 43-character `token_type`).
+       */
+      rewrite: (body: Record<string, unknown>) => Record<string, unknown>;
+      delayMs?: number;
     };
 
 interface FailureRule {
@@ -203,6 +211,13 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
         }
         if ('status' in rule.spec) {
           this.write(res, this.injectedReply(rule.spec));
+          return;
+        }
+        if ('rewrite' in rule.spec) {
+          const real = await this.handle(request);
+          const body =
+            real.body && typeof real.body === 'object' ? (real.body as Record<string, unknown>) : {};
+          this.write(res, { ...real, body: rule.spec.rewrite({ ...body }) });
           return;
         }
         request.injected = undefined; // delay-only rule: answer normally
