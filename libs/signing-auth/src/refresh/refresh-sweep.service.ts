@@ -143,9 +143,9 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       }
       const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize, scope);
       const rows = claimed.filter((row) => !seen.has(row.id));
-      for (const row of claimed) seen.add(row.id);
-      // Already counted when first handled in this pass: not counted again.
-      await this.putOff(claimed.filter((row) => !rows.includes(row)));
+      // Rows already handled in this pass: put off, and not counted a second time.
+      await this.putOff(claimed.filter((row) => seen.has(row.id)));
+      for (const row of rows) seen.add(row.id);
       await forEachLimited(rows, concurrency, async (row) => {
         if (outOfTime()) {
           // Claimed but not started: give the lease back untouched, so the row stays due for the next pass.
