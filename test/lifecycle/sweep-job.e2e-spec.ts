@@ -72,7 +72,12 @@ describe('SigningAuthSweeper.runOnce (the refresh as a job; DocuSign emulator wi
       `UPDATE signing_auth_connections SET refresh_token_ciphertext = $2 WHERE tenant_id = $1`,
       [revoked, cipher.encrypt(revoked, 'docusign', 'refreshTokenCiphertext', 'no-such-refresh-token')],
     );
-    // The provider answers 503 for this one connection: transient.
+    // The provider answers 503 for this one connection: transient. Its access token is still valid, so a
+    // refresh that may hand back the old token would look like "nothing to do" — the report must say failed.
+    await dataSource.query(
+      `UPDATE signing_auth_connections SET access_token_expires_at = now() + interval '1 hour' WHERE tenant_id = $1`,
+      [flaky],
+    );
     const flakyRow = await dataSource.getRepository(ConnectionEntity).findOneByOrFail({ tenantId: flaky });
     const flakyToken = cipher.decryptRow(flakyRow).refreshToken;
     emu.failNext(
