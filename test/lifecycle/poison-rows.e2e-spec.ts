@@ -91,7 +91,7 @@ describe('poison rows: a row that cannot be processed is marked and never stalls
         setTimeout(() => fail(new Error('sweep.run() did not end')), 10_000).unref(),
       ),
     ]);
-    expect(report).toMatchObject({ claimed: 3, refreshed: 1, failed: 2 });
+    expect(report).toMatchObject({ examined: 3, refreshed: 1, failedUndecryptable: 2 });
 
     const healthyAfter = await readRow(dataSource, healthy);
     expect(healthyAfter).toMatchObject({ status: 'active', lease_owner: null, failure_count: 0 });
@@ -115,7 +115,7 @@ describe('poison rows: a row that cannot be processed is marked and never stalls
     expect(JSON.stringify(events)).not.toContain('old-refresh');
 
     // The bad rows wait for their backoff: the next run claims nothing.
-    expect(await sweep.run()).toMatchObject({ claimed: 0 });
+    expect(await sweep.run()).toMatchObject({ examined: 0 });
 
     const health = await app.get(SigningAuthHealthIndicator).isHealthy('signingAuth');
     expect(health.signingAuth).toMatchObject({ failing: 2, unprocessable: 2 });
@@ -145,7 +145,8 @@ describe('poison rows: a row that cannot be processed is marked and never stalls
       [garbled],
     );
     const report = await app.get(RefreshSweepService).run();
-    expect(report).toMatchObject({ claimed: 9, refreshed: 0, failed: 9 });
+    // Unreadable rows are undecryptable; a provider without a strategy is another failure.
+    expect(report).toMatchObject({ examined: 9, refreshed: 0, failedUndecryptable: 8, failedOther: 1 });
     expect(await readRow(dataSource, gone, 'removed-custom')).toMatchObject({
       status: 'error',
       last_error: expect.stringContaining('removed-custom'),
@@ -181,7 +182,9 @@ describe('poison rows: a row that cannot be processed is marked and never stalls
         ),
       ]);
       // Each row: claimed, marking failed, lease released; claimed again, put off with a backoff.
-      expect(report).toMatchObject({ claimed: 4, refreshed: 0, failed: 4 });
+      // The report counts each connection once.
+      expect(report).toMatchObject({ examined: 2, refreshed: 0 });
+      expect(report.failures.map((f) => f.tenantId).sort()).toEqual([...tenants].sort());
       for (const tenant of tenants) {
         const row = await readRow(dataSource, tenant);
         expect(row.lease_owner).toBeNull();

@@ -76,7 +76,7 @@ describe('refresh sweep (DocuSign emulator with rotation and reuse detection, si
     for (let day = 1; day <= 90; day++) {
       advance(DAY);
       const report = await sweep.run();
-      expect(report.failed).toBe(0);
+      expect(report.failures).toEqual([]);
       refreshed += report.refreshed;
     }
     // Renewed after a third of 30 days: about 9 times each, never in a loop.
@@ -159,7 +159,7 @@ describe('refresh sweep (DocuSign emulator with rotation and reuse detection, si
     await insert('recently-expired', new Date(now().getTime() - 60_000));
     await insert('live', new Date(now().getTime() + 600_000));
     const report = await app.get(RefreshSweepService).run();
-    expect(report.expiredAuthorizationsDeleted).toBe(1);
+    expect(report.expiredAuthorizationsRemoved).toBe(1);
     const left = await dataSource.query(
       `SELECT state_hash FROM signing_auth_pending_authorizations ORDER BY state_hash`,
     );

@@ -32,6 +32,19 @@ export {
 } from './health/signing-auth.health-indicator.js';
 export type { ConnectionHealthCounts } from './health/connection-health.query.js';
 export { SigningAuthMetricNames } from './metrics/signing-auth.metrics.js';
+export { SigningAuthSweeper, SigningAuthSweepOptionsError } from './refresh/signing-auth-sweeper.js';
+export { SWEEP_JOB_NAME } from './refresh/refresh-sweep.service.js';
+export {
+  SigningAuthSweepMetricNames,
+  SWEEP_REPORT_LIST_LIMIT,
+  type SigningAuthSweepReport,
+  type SigningAuthSweepOptions,
+  type SigningAuthSweepProgress,
+  type SigningAuthSweepTrigger,
+  type SigningAuthSweepFailure,
+  type SigningAuthSweepFailureClass,
+  type SigningAuthSweepDueConnection,
+} from './refresh/sweep-report.js';
 export type { AdminErrorBody } from './admin/admin-error.js';
 export { TokenService } from './tokens/token.service.js';
 export type { AccessToken } from './tokens/access-token.js';

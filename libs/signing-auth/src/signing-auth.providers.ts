@@ -24,6 +24,8 @@ import { GrantWriteBack } from './refresh/grant-write-back.js';
 import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
 import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
 import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
+import { SigningAuthSweeper } from './refresh/signing-auth-sweeper.js';
+import { SweepDueQuery } from './refresh/sweep-due.query.js';
 import { TokenChangeNotifier } from './refresh/token-change.notifier.js';
 import { TokenRefresher } from './refresh/token-refresher.js';
 import { TokenCache } from './tokens/token-cache.js';
@@ -82,6 +84,8 @@ const TOKEN_LIFECYCLE_PROVIDERS = [
   TokenChangeNotifier,
   TokenRefresher,
   RefreshSweepService,
+  SweepDueQuery,
+  SigningAuthSweeper,
   TokenCache,
   UsageRecorder,
   TokenService,
@@ -97,4 +101,5 @@ export const EXPORTED_PROVIDERS = [
   SigningAuthHealthIndicator,
   TokenService,
   SigningAuthHttpService,
+  SigningAuthSweeper,
 ];

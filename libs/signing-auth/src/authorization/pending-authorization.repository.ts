@@ -89,6 +89,16 @@ export class PendingAuthorizationRepository {
     );
     return rows.length;
   }
+
+  /** How many rows {@link purge} would drop now (for a dry run). */
+  async countPurgeable(now: Date): Promise<number> {
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT count(*)::int AS "n" FROM "signing_auth_pending_authorizations" WHERE "expires_at" < $1`,
+      [new Date(now.getTime() - RETENTION_MS)],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
 }
 
 function toRow(r: Record<string, unknown>): PendingAuthorizationRow {

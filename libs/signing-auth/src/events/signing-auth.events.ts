@@ -1,3 +1,5 @@
+import type { SigningAuthSweepReport } from '../refresh/sweep-report.js';
+
 /**
  * Names of the events the library emits (through `@nestjs/event-emitter` when the host app has
  * `EventEmitterModule.forRoot()`, and to the `observer` option). Payloads never hold a secret.
@@ -10,6 +12,8 @@ export const SigningAuthEvent = {
   ConnectionConnected: 'connection.connected',
   /** A row this app cannot work on (key id not in the keyring, unreadable data, strategy removed). */
   ConnectionUnprocessable: 'connection.unprocessable',
+  /** One sweep pass (the in-process cron, or `SigningAuthSweeper.runOnce()`) ended; payload: its report. */
+  SweepCompleted: 'sweep.completed',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -45,6 +49,9 @@ export interface ConnectionNeedsReauthEvent {
   provider: string;
   reason: string;
 }
+
+/** Payload of `sweep.completed`: the pass's report. @publicApi */
+export type SweepCompletedEvent = SigningAuthSweepReport;
 
 /** @publicApi */
 export interface ConnectionConnectedEvent {

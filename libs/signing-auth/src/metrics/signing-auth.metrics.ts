@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { ConnectionHealthQuery } from '../health/connection-health.query.js';
+import { SigningAuthSweepMetricNames, type SigningAuthSweepReport } from '../refresh/sweep-report.js';
 
 type PromClient = typeof import('prom-client');
 type Labels = Record<string, string>;
@@ -71,6 +72,7 @@ export class SigningAuthMetrics implements OnModuleInit, OnModuleDestroy {
         }
       },
     });
+    const sweep = this.sweepMetrics(client);
     this.events.subscribe((name, payload) => {
       const provider = String(payload.provider ?? 'unknown');
       const seconds = typeof payload.durationMs === 'number' ? payload.durationMs / 1000 : undefined;
@@ -84,8 +86,46 @@ export class SigningAuthMetrics implements OnModuleInit, OnModuleDestroy {
         hits.inc({ provider });
       } else if (event === 'token.cache_miss') {
         misses.inc({ provider });
+      } else if (event === 'sweep.completed' && payload.dryRun !== true) {
+        sweep(payload as unknown as SigningAuthSweepReport);
       }
     });
+  }
+
+  /** One counter per report count (same field names as the JSON report), a duration histogram, a gauge. */
+  private sweepMetrics(client: PromClient): (report: SigningAuthSweepReport) => void {
+    const {
+      leftDue: leftDueName,
+      durationSeconds: durationName,
+      ...counterNames
+    } = SigningAuthSweepMetricNames;
+    const counters = Object.entries(counterNames).map(
+      ([field, name]) =>
+        [
+          field as keyof typeof counterNames,
+          this.counter(client, name, `Sweep passes: ${field} (a field of the sweep report)`, ['trigger']),
+        ] as const,
+    );
+    const leftDue = new client.Gauge({
+      name: this.claim(leftDueName),
+      help: 'Due connections the last sweep pass left because its time budget ran out',
+      labelNames: ['trigger'],
+    });
+    const duration = new client.Histogram({
+      name: this.claim(durationName),
+      help: 'Duration of sweep passes',
+      labelNames: ['trigger'],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    });
+    return (report) => {
+      const labels = { trigger: String(report.trigger) };
+      for (const [field, counter] of counters) {
+        const value = report[field];
+        if (typeof value === 'number' && value > 0) counter.inc(labels, value);
+      }
+      leftDue.set(labels, report.leftDue);
+      duration.observe(labels, report.durationSeconds);
+    };
   }
 
   onModuleDestroy(): void {

@@ -13,6 +13,12 @@ export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
 /** Milliseconds left on the lease, measured by the database when the statement ran. */
 const LEASE_LEFT_MS = `(extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8`;
 
+/** Which connections a sweep pass may take (absent: all). */
+export interface SweepScope {
+  providers?: string[];
+  tenantIds?: string[];
+}
+
 /** What a failed refresh writes back. */
 export interface RefreshFailureWrite {
   status: ConnectionStatus;
@@ -78,7 +84,13 @@ export class RefreshLeaseRepository {
    * `signing_auth_connections_due_idx` (partial index on next_refresh_at for status active/error). Leases
    * are judged on the database's clock, as in {@link claim}.
    */
-  async claimDue(owner: string, dueBy: Date, leaseMs: number, limit: number): Promise<ConnectionEntity[]> {
+  async claimDue(
+    owner: string,
+    dueBy: Date,
+    leaseMs: number,
+    limit: number,
+    scope: SweepScope = {},
+  ): Promise<ConnectionEntity[]> {
     const sent = performance.now();
     const rows = await this.run(
       `UPDATE "signing_auth_connections"
@@ -88,12 +100,14 @@ export class RefreshLeaseRepository {
            WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
              AND "status" IN ('active', 'error')
              AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+             AND ($5::text[] IS NULL OR "provider" = ANY($5::text[]))
+             AND ($6::text[] IS NULL OR "tenant_id" = ANY($6::text[]))
            ORDER BY "next_refresh_at"
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
           AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
         RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
-      [owner, leaseMs, limit, dueBy],
+      [owner, leaseMs, limit, dueBy, scope.providers ?? null, scope.tenantIds ?? null],
     );
     if (rows.length === 0) return [];
     const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
