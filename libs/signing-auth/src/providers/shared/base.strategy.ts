@@ -1,3 +1,4 @@
+import type { NetworkPolicy } from '../../network/network-policy.js';
 import type { ProviderHostOverrides } from '../../signing-auth.options.js';
 import { ProviderFailure } from '../provider.errors.js';
 import type {
@@ -16,6 +17,8 @@ export interface BuiltInStrategyDeps {
   hosts: ProviderHostOverrides;
   /** Timeout of one provider call. */
   providerTimeoutMs: number;
+  /** Where URLs from a connection's config may lead (generic OAuth 2.0 endpoints). */
+  network: NetworkPolicy;
   /** The OAuth callback URL the library serves for a provider. */
   redirectUri(provider: string): string;
   /** DocuSign refresh-token lifetime assumed when issued (DocuSign says "typically 30 days"). */
@@ -34,7 +37,7 @@ export abstract class BaseProviderStrategy implements SigningAuthStrategy {
   protected readonly http: ProviderHttpClient;
 
   constructor(protected readonly deps: BuiltInStrategyDeps) {
-    this.http = new ProviderHttpClient(deps.providerTimeoutMs);
+    this.http = new ProviderHttpClient(deps.providerTimeoutMs, deps.network);
   }
 
   abstract validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConnectionValidationError } from '../../connections/connection.errors.js';
 import type {
+  CredentialScope,
   StrategyConnection,
   StrategyContext,
   TokenGrant,
@@ -70,6 +71,11 @@ export class SignicatStrategy extends BaseProviderStrategy {
     const host =
       (generation === 'idfy' ? hosts.signicatIdfyUrl : undefined) ?? hosts.signicatUrl ?? endpoint.host;
     return joinUrl(host, endpoint.path);
+  }
+
+  /** The generation's API host (the token host: Express and Idfy share it, the platform too), or its override. */
+  credentialOrigins(scope: CredentialScope): string[] {
+    return [this.tokenUrl({ ...scope, secrets: {} })];
   }
 
   async refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
