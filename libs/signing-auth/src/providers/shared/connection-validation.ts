@@ -7,6 +7,7 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
+import { jsonShapeProblem } from '../../common/bounded-json.js';
 import { ConnectionValidationError } from '../../connections/connection.errors.js';
 
 type Ctor<T> = new () => T;
@@ -21,6 +22,9 @@ export function validatePart<T extends object>(part: 'config' | 'secrets', dto: 
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConnectionValidationError(part, 'must be an object');
   }
+  // Before class-transformer, which recurses: 3 000 nested arrays would be a RangeError (a 500).
+  const shape = jsonShapeProblem(value);
+  if (shape) throw new ConnectionValidationError(part, shape);
   const instance = plainToInstance(dto, value, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -36,6 +40,8 @@ export function validatePart<T extends object>(part: 'config' | 'secrets', dto: 
 }
 
 function firstProblem(error: ValidationError, prefix: string): { path: string; reason: string } {
+  // A field name is input too: quote it only when it looks like one.
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(error.property)) return { path: prefix, reason: 'has a field that is not allowed' };
   const path = `${prefix}.${error.property}`;
   if (error.children && error.children.length > 0) return firstProblem(error.children[0], path);
   const constraints = error.constraints ?? {};
