@@ -17,7 +17,11 @@ const BODY_PARSER_ANSWERS: Record<string, { statusCode: number; error: string; m
     error: 'Unsupported Media Type',
     message: 'body: send Content-Type: application/json (UTF-8)',
   },
-  'request.size.invalid': { statusCode: 400, error: 'Bad Request', message: 'body: length does not match Content-Length' },
+  'request.size.invalid': {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: 'body: length does not match Content-Length',
+  },
   'request.aborted': { statusCode: 400, error: 'Bad Request', message: 'body: the request was aborted' },
   'parameters.too.many': {
     statusCode: 415,

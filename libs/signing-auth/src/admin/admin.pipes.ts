@@ -69,7 +69,8 @@ export function bodyPipe<T extends object>(
         const whitelisted = constraints.find(([name]) => name === 'whitelistValidation');
         const reason = whitelisted ? 'is not an allowed field' : (constraints[0]?.[1] ?? 'is not valid');
         // A field name is input too: name it only when it looks like one (never quote a whole body).
-        if (!FIELD_NAME.test(failure.property)) throw new AdminInputError('body', 'has a field that is not allowed');
+        if (!FIELD_NAME.test(failure.property))
+          throw new AdminInputError('body', 'has a field that is not allowed');
         throw new AdminInputError(failure.property, reason);
       }
       return instance;

@@ -15,7 +15,8 @@ export function jsonShapeProblem(value: unknown, limits = JSON_LIMITS): string |
     if (node === null || typeof node !== 'object') continue;
     if (depth >= limits.maxDepth) return `is nested more than ${limits.maxDepth} levels deep`;
     if (Array.isArray(node)) {
-      if (node.length > limits.maxArrayLength) return `has a list of more than ${limits.maxArrayLength} items`;
+      if (node.length > limits.maxArrayLength)
+        return `has a list of more than ${limits.maxArrayLength} items`;
       for (const item of node) stack.push({ node: item, depth: depth + 1 });
       continue;
     }

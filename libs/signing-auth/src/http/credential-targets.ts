@@ -43,7 +43,12 @@ export function credentialTargetRefusal(
   try {
     url = new URL(target);
   } catch {
-    return new SigningAuthHostError(tenantId, provider, '', 'the request URL is not absolute (set url or baseURL)');
+    return new SigningAuthHostError(
+      tenantId,
+      provider,
+      '',
+      'the request URL is not absolute (set url or baseURL)',
+    );
   }
   const host = url.host;
   if (url.protocol === 'http:') {

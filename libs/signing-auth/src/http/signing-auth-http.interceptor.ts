@@ -3,11 +3,7 @@ import { getAdapter, type AxiosAdapter, type AxiosInstance, type InternalAxiosRe
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
-import {
-  allowedOrigins,
-  credentialTargetRefusal,
-  type CredentialTargetRules,
-} from './credential-targets.js';
+import { allowedOrigins, credentialTargetRefusal, type CredentialTargetRules } from './credential-targets.js';
 import { docuSignAccountBase } from './docusign-account-base.js';
 import { SigningAuthRequestError } from './http.errors.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
@@ -161,7 +157,8 @@ function bindRedirects(config: InternalAxiosRequestConfig, rules: CredentialTarg
     const target = typeof options.href === 'string' ? options.href : '';
     const headers = options.headers as Record<string, unknown> | undefined;
     if (headers && credentialTargetRefusal(target, rules)) {
-      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+      for (const name of Object.keys(headers))
+        if (name.toLowerCase() === 'authorization') delete headers[name];
     }
     own?.(options, responseDetails, requestDetails);
   };

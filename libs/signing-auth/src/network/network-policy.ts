@@ -46,7 +46,10 @@ export class NetworkPolicy {
       case 'public':
         return undefined;
       case 'metadata':
-        return new ForbiddenAddressError(kind, 'resolves to a cloud metadata address, which is never allowed');
+        return new ForbiddenAddressError(
+          kind,
+          'resolves to a cloud metadata address, which is never allowed',
+        );
       case 'loopback':
         if (this.settings.developmentMode || this.settings.allowPrivateNetworks) return undefined;
         return new ForbiddenAddressError(

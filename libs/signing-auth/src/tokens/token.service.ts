@@ -58,7 +58,10 @@ export class TokenService {
    * (which must not cost a database read per request).
    * @internal
    */
-  async signingToken(tenantId: string, provider: string): Promise<AccessToken & { config: Record<string, unknown> }> {
+  async signingToken(
+    tenantId: string,
+    provider: string,
+  ): Promise<AccessToken & { config: Record<string, unknown> }> {
     const entry = await this.servedEntry(tenantId, provider);
     return { ...entry.token, config: entry.config };
   }

@@ -41,7 +41,8 @@ export function validatePart<T extends object>(part: 'config' | 'secrets', dto: 
 
 function firstProblem(error: ValidationError, prefix: string): { path: string; reason: string } {
   // A field name is input too: quote it only when it looks like one.
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(error.property)) return { path: prefix, reason: 'has a field that is not allowed' };
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(error.property))
+    return { path: prefix, reason: 'has a field that is not allowed' };
   const path = `${prefix}.${error.property}`;
   if (error.children && error.children.length > 0) return firstProblem(error.children[0], path);
   const constraints = error.constraints ?? {};
