@@ -15,6 +15,32 @@ import {
 export const MAX_PROVIDER_ANSWER_BYTES = 1024 * 1024;
 /** The longest provider description that reaches `lastError`, events and admin answers. */
 const MAX_DESCRIPTION_CHARS = 200;
+/** RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1 and OpenID Connect Core §3.1.2.6 error codes. */
+const OAUTH_ERROR_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+  'interaction_required',
+  'login_required',
+  'consent_required',
+  'account_selection_required',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'slow_down',
+  'authorization_pending',
+  'expired_token',
+]);
+/** Form fields that carry a secret (RFC 6749, RFC 7636, RFC 7523). */
+const SECRET_FORM_FIELDS = ['client_secret', 'refresh_token', 'code', 'code_verifier', 'assertion'];
 /** RFC 6749 §5.2 error codes (and the providers' own) are short ASCII tokens. */
 const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -119,7 +145,7 @@ export class ProviderHttpClient {
         {
           status: answer.status,
           retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
-          body: errorFields(parsed, answer.status, request.tenantUrl === true),
+          body: errorFields(parsed, answer.status, request),
         },
         context.now(),
       );
@@ -222,15 +248,36 @@ function send(
  * of the body. An answer from a tenant-supplied URL must look like an OAuth error answer (a valid `error`
  * code) for its description to be kept at all: an internal service's 404 page is not quoted.
  */
-function errorFields(body: unknown, status: number, tenantUrl: boolean): Record<string, string> {
+function errorFields(body: unknown, status: number, request: ProviderRequest): Record<string, string> {
   const parsed = parseProviderErrorBody(body);
-  const code = parsed.code && ERROR_CODE.test(parsed.code) ? parsed.code : undefined;
+  const shaped = parsed.code !== undefined && ERROR_CODE.test(parsed.code);
+  // A tenant URL may lead anywhere: only the OAuth registry's codes count as an OAuth error answer there.
+  const code =
+    shaped && (!request.tenantUrl || OAUTH_ERROR_CODES.has(parsed.code!)) ? parsed.code : undefined;
   const fields: Record<string, string> = {};
   if (code) fields.error = code;
-  const describable = status >= 400 && status < 500 && (!tenantUrl || code !== undefined);
-  const description = describable ? sanitizeDescription(parsed.description) : undefined;
+  const describable = status >= 400 && status < 500 && (!request.tenantUrl || code !== undefined);
+  const description = describable
+    ? sanitizeDescription(withoutSentCredentials(parsed.description, request))
+    : undefined;
   if (description) fields.error_description = description;
   return fields;
+}
+
+/**
+ * A provider that echoes the request back would quote the `Authorization` value (base64 of id:secret, or a
+ * token) and the form's values: the classifier redacts the raw secrets it knows, this the encoded forms.
+ */
+function withoutSentCredentials(text: string | undefined, request: ProviderRequest): string | undefined {
+  if (!text) return text;
+  let out = text;
+  const credential = request.authorization?.slice(request.authorization.indexOf(' ') + 1);
+  const secretFields = SECRET_FORM_FIELDS.map((name) => request.form?.[name]);
+  const encoded = secretFields.map((value) => (value ? formEncode({ v: value }).slice(2) : undefined));
+  for (const value of [request.authorization, credential, ...secretFields, ...encoded]) {
+    if (value && value.length >= 8) out = out.split(value).join('[redacted]');
+  }
+  return out;
 }
 
 /** Printable text only (no control or format characters, no markup), whitespace collapsed, bounded. */
