@@ -88,7 +88,7 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
       ),
       allowLoopbackHttp: this.options.http.allowLoopbackHttp,
     };
-    const refused = credentialTargetRefusal(this.http.axiosRef.getUri(config), rules);
+    const refused = credentialTargetRefusal(finalUrl(config), rules);
     if (refused) {
       this.logger.warn(refused.message);
       throw refused;
@@ -144,6 +144,18 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
       return [];
     }
   }
+}
+
+/**
+ * The URL axios will request, as its `buildFullPath` makes it: `baseURL` joined with a relative `url`; an
+ * absolute (or protocol-relative) `url` as is unless `allowAbsoluteUrls` is false. The query string does
+ * not change the origin, so it is left out.
+ */
+function finalUrl(config: InternalAxiosRequestConfig): string {
+  const url = String(config.url ?? '');
+  const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
+  if (!config.baseURL || (absolute && config.allowAbsoluteUrls !== false)) return url;
+  return url ? `${config.baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : config.baseURL;
 }
 
 /**
