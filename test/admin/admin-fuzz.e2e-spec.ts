@@ -222,5 +222,6 @@ describe('admin API under generated input', () => {
     const count = (status: number) => statuses.get(status) ?? 0;
     expect(count(415)).toBeGreaterThan(50);
     expect(count(400)).toBeGreaterThan(100);
-  });
+    // A budget for 1500 sequential requests on a shared CI machine (about 30 s when it is idle), not a timing assertion.
+  }, 180_000);
 });
