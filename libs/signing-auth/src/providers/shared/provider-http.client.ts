@@ -211,7 +211,9 @@ function send(
           ? { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) }
           : options.headers,
         signal: options.signal,
-        ...(options.lookup ? { lookup: options.lookup } : {}),
+        // A tenant URL gets a socket of its own, opened through the checking lookup: a pooled keep-alive
+        // socket (opened for another request, maybe without the check) is never reused for it.
+        ...(options.lookup ? { lookup: options.lookup, agent: false } : {}),
       },
       (res) => {
         const status = res.statusCode ?? 0;
