@@ -34,7 +34,12 @@ export async function run(): Promise<void> {
   const app = await startApp();
   try {
     await app.get(ConnectionsService).upsert('bench-tenant', 'oauth2', {
-      config: { tokenUrl: `${base}/token`, clientId: 'bench', grant: 'client_credentials' },
+      config: {
+        tokenUrl: `${base}/token`,
+        apiBaseUrls: [base],
+        clientId: 'bench',
+        grant: 'client_credentials',
+      },
       secrets: { clientSecret: 'bench-secret' },
     });
     const signing = app.get(SigningAuthHttpService).axiosRef;

@@ -4,7 +4,12 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { inspect } from 'node:util';
 import type { Logger as TypeOrmLogger } from 'typeorm';
-import { SigningAuthModule, type ProviderHostOverrides, type SigningAuthHttpOptions } from 'signing-auth';
+import {
+  SigningAuthModule,
+  type ProviderHostOverrides,
+  type SigningAuthHttpOptions,
+  type SigningAuthModuleOptions,
+} from 'signing-auth';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { newKey } from '../support/test-keys.js';
 
@@ -35,6 +40,8 @@ export async function startHttpTestApp(options: {
   /** The host's own HttpModule (global), next to the library's. */
   hostHttpModule?: boolean;
   imports?: DynamicModule[];
+  /** Further module options (developmentMode, allowPrivateNetworks, ...). */
+  module?: Partial<SigningAuthModuleOptions>;
 }): Promise<HttpTestApp> {
   const db = await createTestDatabase();
   const queries = new QueryCounter();
@@ -47,6 +54,7 @@ export async function startHttpTestApp(options: {
         hosts: options.hosts,
         http: options.http,
         sweep: { enabled: false },
+        ...options.module,
       }),
       ...(options.imports ?? []),
     ],

@@ -71,7 +71,13 @@ describe('SigningAuthHttpService: outgoing calls signed per tenant and provider'
       ['globex', 'client-globex'],
     ] as const) {
       await connections.upsert(tenant, 'oauth2', {
-        config: { tokenUrl: oauth.tokenUrl, clientId: client, grant: 'client_credentials', scopes: ['read'] },
+        config: {
+          tokenUrl: oauth.tokenUrl,
+          apiBaseUrls: [oauth.url],
+          clientId: client,
+          grant: 'client_credentials',
+          scopes: ['read'],
+        },
         secrets: { clientSecret: client === 'client-acme' ? 'acme-secret' : 'globex-secret' },
       });
     }
@@ -287,7 +293,12 @@ describe('SigningAuthHttpService: outgoing calls signed per tenant and provider'
     const connections = t.app.get(ConnectionsService);
     const connect = (tenant: string, clientSecret: string) =>
       connections.upsert(tenant, 'oauth2', {
-        config: { tokenUrl: oauth.tokenUrl, clientId: 'client-acme', grant: 'client_credentials' },
+        config: {
+          tokenUrl: oauth.tokenUrl,
+          apiBaseUrls: [oauth.url],
+          clientId: 'client-acme',
+          grant: 'client_credentials',
+        },
         secrets: { clientSecret },
       });
 

@@ -17,6 +17,9 @@ export * from './events/signing-auth.events.js';
 export {
   AuthorizationFlowService,
   type AuthorizationCallbackParams,
+  type AuthorizationCompleteOptions,
+  type AuthorizationStartOptions,
+  type BrowserBinding,
 } from './authorization/authorization-flow.service.js';
 export * from './authorization/authorization.errors.js';
 export {

@@ -128,6 +128,20 @@ export interface SigningAuthHttpOptions {
    * fails the request before it leaves the process. Default: none (every request must name its `tenantId`).
    */
   tenantResolver?: () => string | undefined | Promise<string | undefined>;
+  /**
+   * More places a provider's credentials may be sent, per provider id, on top of what its strategy declares
+   * (DocuSign: the account base URI recorded from userinfo; Signicat, DocSpring, Formstack Sign: their API
+   * hosts and the configured `hosts` overrides; generic `oauth2`: the connection's `config.apiBaseUrls`).
+   * Each entry is an origin (`https://proxy.example.com:8443`) or a bare host name (meaning `https://name`).
+   * A signed request to any other origin fails before it is sent. Example: `{ docusign: ['https://docusign-proxy.internal'] }`.
+   * Default: none.
+   */
+  allowedHosts?: Record<string, string[]>;
+  /**
+   * Allow credentials over plain `http://` to a loopback address (127.0.0.0/8, `::1`, `localhost`).
+   * Credentials never go over plain http to any other host. Default: `developmentMode`.
+   */
+  allowLoopbackHttp?: boolean;
 }
 
 /**
@@ -171,6 +185,20 @@ export interface SigningAuthModuleOptions {
   clock?: () => Date;
   /** Outgoing calls through `SigningAuthHttpService`. Default: no tenant resolver. */
   http?: SigningAuthHttpOptions;
+  /**
+   * Development mode allows loopback addresses in tenant-supplied URLs (e.g. a generic OAuth 2.0
+   * `tokenUrl` on 127.0.0.1: emulators, a local identity provider) and credentials over plain http to
+   * loopback. Default: `process.env.NODE_ENV !== 'production'`.
+   */
+  developmentMode?: boolean;
+  /**
+   * Allow URLs in a connection's config (generic OAuth 2.0 `tokenUrl`, `authorizationUrl`,
+   * `apiBaseUrls`, ...) that resolve to loopback, private (RFC 1918, CGNAT, IPv6 ULA), link-local or
+   * multicast addresses: for on-premise identity providers. Cloud metadata addresses (169.254.169.254,
+   * 169.254.170.2, fd00:ec2::254) stay refused. Checked when the connection is saved and again on the
+   * address each connection is made to. Default: `false` (loopback alone is allowed in development mode).
+   */
+  allowPrivateNetworks?: boolean;
 }
 
 /**

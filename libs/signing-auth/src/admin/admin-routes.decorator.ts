@@ -1,13 +1,15 @@
-import { applyDecorators, UseFilters, UseGuards } from '@nestjs/common';
+import { applyDecorators, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 import { SigningAuthAdminGuard } from './admin.guard.js';
 import { adminError } from './openapi-examples.js';
+import { JsonContentTypeInterceptor } from './json-content-type.interceptor.js';
 
 /** Shared by every admin controller: error format, OpenAPI tag and common error responses. @internal */
 export function AdminApi(): ClassDecorator {
   return applyDecorators(
     UseFilters(AdminExceptionFilter),
+    UseInterceptors(JsonContentTypeInterceptor),
     ApiTags('signing-auth admin'),
     ApiBadRequestResponse(adminError(400, 'Bad input: `errors` lists every problem, each naming the field')),
   );

@@ -1,10 +1,12 @@
 import { Injectable, type PipeTransform, type Type } from '@nestjs/common';
 import { validateSync } from 'class-validator';
+import { jsonShapeProblem } from '../common/bounded-json.js';
 import { assertTenantId } from '../connections/connections.service.js';
 import { AdminInputError } from './admin-error.js';
 
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DATA_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** `:tenantId` → 400 unless it is a valid tenant id. @internal */
 @Injectable()
@@ -53,6 +55,8 @@ export function bodyPipe<T extends object>(
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw new AdminInputError('body', 'must be a JSON object');
       }
+      const shape = jsonShapeProblem(value);
+      if (shape) throw new AdminInputError('body', shape);
       const instance = Object.assign(new dto(), value);
       const failures = validateSync(instance, {
         whitelist: true,
@@ -65,6 +69,9 @@ export function bodyPipe<T extends object>(
         const constraints = Object.entries(failure.constraints ?? {});
         const whitelisted = constraints.find(([name]) => name === 'whitelistValidation');
         const reason = whitelisted ? 'is not an allowed field' : (constraints[0]?.[1] ?? 'is not valid');
+        // A field name is input too: name it only when it looks like one (never quote a whole body).
+        if (!FIELD_NAME.test(failure.property))
+          return { field: 'body', message: 'has a field that is not allowed' };
         return { field: failure.property, message: reason };
       });
       if (problems.length > 0) throw AdminInputError.of(problems);

@@ -10,11 +10,13 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthorizationFlowService } from '../authorization/authorization-flow.service.js';
+import { oauthRedirectUri } from '../providers/built-in-strategies.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { AuthorizationStartDto, ConnectionViewDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
 import { AdminApi, Guarded } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
+import { bindBrowser, clearBindingCookies, requestCookies, setBindingCookie } from './flow-cookie.js';
 import { callbackParams, failureRedirect, successRedirect, wantsRedirect } from './oauth-callback.js';
 
 /**
@@ -42,14 +44,28 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     })
     @ApiParam({ name: 'tenantId', example: 'acme' })
     @ApiParam({ name: 'provider', example: 'docusign' })
+    @ApiQuery({
+      name: 'bindBrowser',
+      required: false,
+      enum: ['true', 'false'],
+      description:
+        'Bind the flow to this browser with an HttpOnly cookie (default: true for same-origin browser requests, ' +
+        'e.g. the Connect page; false for API clients)',
+    })
     @ApiOkResponse({ type: AuthorizationStartDto })
     @ApiNotFoundResponse(adminError(404, 'No such connection'))
     @ApiConflictResponse(adminError(409, 'The connection does not use the code grant'))
-    authorize(
+    async authorize(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,
+      @Req() request: Request,
+      @Res({ passthrough: true }) response: Response,
     ): Promise<{ authorizationUrl: string; expiresAt: string }> {
-      return this.flow.start(tenantId, provider);
+      const started = await this.flow.start(tenantId, provider, { bindToBrowser: bindBrowser(request) });
+      if (started.browserBinding) {
+        setBindingCookie(response, started.browserBinding, oauthRedirectUri(this.options, provider));
+      }
+      return { authorizationUrl: started.authorizationUrl, expiresAt: started.expiresAt };
     }
 
     @Get('oauth/:provider/callback')
@@ -74,8 +90,12 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       @Res() response: Response,
     ): Promise<void> {
       const redirect = wantsRedirect(this.options.admin, request.headers.accept);
+      const params = callbackParams(query);
+      const cookies = requestCookies(request);
+      // Whatever the outcome, the state is spent (or was never this browser's): the cookie is of no further use.
+      clearBindingCookies(response, params.state, oauthRedirectUri(this.options, provider));
       try {
-        const view = await this.flow.complete(provider, callbackParams(query));
+        const view = await this.flow.complete(provider, params, { cookies });
         if (redirect) response.redirect(302, successRedirect(this.options.admin, view));
         else response.status(200).json(view);
       } catch (error) {

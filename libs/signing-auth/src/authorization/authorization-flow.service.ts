@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
@@ -32,6 +32,33 @@ export interface AuthorizationCallbackParams {
   error_description?: string;
 }
 
+/** How {@link AuthorizationFlowService.start} starts a flow. @publicApi */
+export interface AuthorizationStartOptions {
+  /**
+   * Bind the flow to the browser that starts it: the answer carries a {@link BrowserBinding} to set as a
+   * cookie, and the callback is accepted only with it, so a forwarded authorization link opened in someone
+   * else's browser cannot connect their account to the tenant. For flows a browser starts (the Connect
+   * page); an API-started flow, finished by whoever follows the link, leaves it off. Default: `false`.
+   */
+  bindToBrowser?: boolean;
+}
+
+/** The cookie that binds a flow to its browser: set it HttpOnly, SameSite=Lax, on the callback path. @publicApi */
+export interface BrowserBinding {
+  /** `signing_auth_flow_` + the first 16 hex digits of the state's SHA-256. */
+  name: string;
+  /** A random value whose SHA-256 the state carries. */
+  value: string;
+  /** As long as the flow lives (600). */
+  maxAgeSeconds: number;
+}
+
+/** What the callback handler hands to {@link AuthorizationFlowService.complete} besides the query. @publicApi */
+export interface AuthorizationCompleteOptions {
+  /** The callback request's cookies (name → value), for browser-bound flows. */
+  cookies?: Record<string, string>;
+}
+
 /**
  * The OAuth authorization-code connect flow: `start()` hands out the provider's authorization URL (state
  * and PKCE S256 kept server-side, single use, 10 minutes), `complete()` takes the callback, exchanges the
@@ -59,7 +86,11 @@ export class AuthorizationFlowService {
    * strategies that support it, e.g. DocuSign JWT).
    * @throws ConnectionNotFoundError, UnknownProviderError, AuthorizationNotSupportedError
    */
-  async start(tenantId: string, provider: string): Promise<{ authorizationUrl: string; expiresAt: string }> {
+  async start(
+    tenantId: string,
+    provider: string,
+    options: AuthorizationStartOptions = {},
+  ): Promise<{ authorizationUrl: string; expiresAt: string; browserBinding?: BrowserBinding }> {
     const strategy = this.strategies.get(provider);
     const row = await this.connections.findOne(tenantId, provider);
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
@@ -71,7 +102,15 @@ export class AuthorizationFlowService {
     }
     const now = this.options.clock();
     // 256 bits each: the state is a bearer secret until the callback arrives.
-    const state = randomUrlSafe(32);
+    let state = randomUrlSafe(32);
+    let browserBinding: BrowserBinding | undefined;
+    if (options.bindToBrowser) {
+      // The state carries the hash of a value only the starting browser gets (as a cookie); the stored
+      // state hash protects that part from being changed, so no extra column is needed.
+      const value = randomUrlSafe(32);
+      state = `${state}.${sha256Url(value)}`;
+      browserBinding = { name: bindingCookieName(state), value, maxAgeSeconds: PENDING_TTL_MS / 1000 };
+    }
     const verifier = randomUrlSafe(32);
     const redirectUri = oauthRedirectUri(this.options, provider);
     const expiresAt = new Date(now.getTime() + PENDING_TTL_MS);
@@ -90,7 +129,9 @@ export class AuthorizationFlowService {
       state,
       codeChallenge: pkceChallengeS256(verifier),
     });
-    return { authorizationUrl, expiresAt: expiresAt.toISOString() };
+    return browserBinding
+      ? { authorizationUrl, expiresAt: expiresAt.toISOString(), browserBinding }
+      : { authorizationUrl, expiresAt: expiresAt.toISOString() };
   }
 
   /**
@@ -100,9 +141,16 @@ export class AuthorizationFlowService {
    *   error, or no code came back), ProviderFailure (the code exchange or userinfo failed),
    *   ConnectionNotFoundError (the connection was deleted meanwhile)
    */
-  async complete(provider: string, params: AuthorizationCallbackParams): Promise<ConnectionView> {
+  async complete(
+    provider: string,
+    params: AuthorizationCallbackParams,
+    options: AuthorizationCompleteOptions = {},
+  ): Promise<ConnectionView> {
     const strategy = this.strategies.get(provider);
     const state = typeof params?.state === 'string' ? params.state : '';
+    // Before the state is consumed: the browser that started the flow can still finish it.
+    if (!fromStartingBrowser(state, options.cookies))
+      throw new AuthorizationStateError('other_browser', provider);
     if (typeof params?.error === 'string' && params.error) {
       // Burn the state (if it is ours) so the flow cannot be completed later with it; then report.
       const consumed = state ? await this.pending.consume(hashState(state), this.options.clock()) : undefined;
@@ -176,6 +224,26 @@ export class AuthorizationFlowService {
 /** Only the SHA-256 of a state is stored: a database reader cannot complete someone else's flow. */
 function hashState(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('hex');
+}
+
+/** The cookie name of a browser-bound state (several flows may run in one browser). @internal */
+export function bindingCookieName(state: string): string {
+  return `signing_auth_flow_${hashState(state).slice(0, 16)}`;
+}
+
+/** A state without a binding part needs no cookie; one with it needs the cookie whose hash it carries. */
+function fromStartingBrowser(state: string, cookies: Record<string, string> | undefined): boolean {
+  const dot = state.indexOf('.');
+  if (dot < 0) return true;
+  const expected = Buffer.from(state.slice(dot + 1));
+  const cookie = cookies?.[bindingCookieName(state)];
+  if (!cookie) return false;
+  const actual = Buffer.from(sha256Url(cookie));
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function sha256Url(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
 /** Callback parameters come from the browser: bound what we carry into errors and logs. */

@@ -1,11 +1,15 @@
 /** Why a callback's `state` was refused. @publicApi */
-export type AuthorizationStateFailure = 'unknown' | 'replayed' | 'expired' | 'wrong_provider';
+export type AuthorizationStateFailure =
+  'unknown' | 'replayed' | 'expired' | 'wrong_provider' | 'other_browser';
 
 const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   unknown: 'is unknown (never issued, or the flow was cleaned up)',
   replayed: 'was already used',
   expired: 'has expired; start the authorization again',
   wrong_provider: 'was issued for another provider',
+  other_browser:
+    'belongs to a connect flow started in another browser: finish it in the browser that started it ' +
+    '(a forwarded authorization link cannot connect an account)',
 };
 
 /**

@@ -39,7 +39,9 @@ export interface ResolvedOptions {
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
-  http: SigningAuthHttpOptions;
+  http: SigningAuthHttpOptions & { allowedHosts: Record<string, string[]>; allowLoopbackHttp: boolean };
+  developmentMode: boolean;
+  allowPrivateNetworks: boolean;
 }
 
 /** Injection token of {@link ResolvedOptions}. @internal */
@@ -76,6 +78,7 @@ export function resolveOptions(
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
   }
   const admin = options.admin ?? {};
+  const developmentMode = options.developmentMode ?? process.env.NODE_ENV !== 'production';
   if (extras.adminApi && !admin.guard && !(admin.tokens && admin.tokens.filter(Boolean).length > 0)) {
     throw new Error(
       'signing-auth: the admin API is on (adminApi: true) but nothing guards it. Pass admin.tokens ' +
@@ -105,7 +108,13 @@ export function resolveOptions(
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
-    http: { tenantResolver: options.http?.tenantResolver },
+    http: {
+      tenantResolver: options.http?.tenantResolver,
+      allowedHosts: options.http?.allowedHosts ?? {},
+      allowLoopbackHttp: options.http?.allowLoopbackHttp ?? developmentMode,
+    },
+    developmentMode,
+    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
   };
 }
 

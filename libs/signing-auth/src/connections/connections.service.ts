@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { NetworkPolicy } from '../network/network-policy.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
 import { ConnectionNotFoundError, ConnectionValidationError } from './connection.errors.js';
@@ -22,12 +23,16 @@ export interface ConnectionInput {
  */
 @Injectable()
 export class ConnectionsService {
+  private readonly network: NetworkPolicy;
+
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly strategies: StrategyRegistry,
     private readonly tokenChanges: TokenChangeNotifier,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
-  ) {}
+  ) {
+    this.network = new NetworkPolicy(options);
+  }
 
   /**
    * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
@@ -39,6 +44,7 @@ export class ConnectionsService {
     assertTenantId(tenantId);
     const strategy = this.strategies.get(provider);
     const validated = strategy.validate({ config: input?.config, secrets: input?.secrets });
+    await this.assertReachableUrls(validated.config);
     const usesCode = strategy.usesAuthorizationCode({
       tenantId,
       provider,
@@ -55,6 +61,18 @@ export class ConnectionsService {
     );
     await this.tokenChanges.announce(tenantId, provider, row.version);
     return toConnectionView(row);
+  }
+
+  /**
+   * Every URL in a connection's config (whatever the provider: generic OAuth 2.0 endpoints, API base URLs,
+   * a custom strategy's) must lead to an address the network policy allows: the literal address, or every
+   * address its name resolves to now. The provider HTTP client checks again on the address it connects to.
+   */
+  private async assertReachableUrls(config: Record<string, unknown>): Promise<void> {
+    for (const [field, value] of configUrls(config)) {
+      const refused = await this.network.checkUrl(value);
+      if (refused) throw new ConnectionValidationError(`config.${field}`, refused.reason);
+    }
   }
 
   /** @throws ConnectionNotFoundError */
@@ -79,6 +97,17 @@ export class ConnectionsService {
       throw new ConnectionNotFoundError(tenantId, provider);
     await this.tokenChanges.announce(tenantId, provider, null);
   }
+}
+
+/** `[field, url]` for every http(s) URL among a config's values (strings, and lists of strings). */
+function configUrls(config: Record<string, unknown>): [string, string][] {
+  const urls: [string, string][] = [];
+  const isUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\//i.test(v.trim());
+  for (const [field, value] of Object.entries(config ?? {})) {
+    if (isUrl(value)) urls.push([field, value]);
+    else if (Array.isArray(value)) for (const item of value) if (isUrl(item)) urls.push([field, item]);
+  }
+  return urls;
 }
 
 export function assertTenantId(tenantId: unknown): asserts tenantId is string {

@@ -11,6 +11,55 @@ export interface EncryptionKey {
 }
 
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** 32 bytes in standard base64: 43 characters and one `=` (what `openssl rand -base64 32` prints). */
+const BASE64_32_BYTES = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+/** 32 random bytes have about 30 distinct values; fewer than 16 happens by chance with probability < 1e-9. */
+const MIN_DISTINCT_BYTES = 16;
+const GENERATE = 'Generate one with `openssl rand -base64 32`.';
+
+/**
+ * A key's 32 bytes, strictly: a Buffer of exactly 32 bytes, or their canonical base64 (Node's decoder
+ * silently skips characters it does not know, so `aaaa…` of any length would "decode"). Obviously weak
+ * keys (one byte repeated, few distinct bytes, a counting sequence: a placeholder, not a random key) are
+ * refused too.
+ */
+function keyBytes(id: string, key: Buffer | string | undefined): Buffer {
+  let bytes: Buffer;
+  if (Buffer.isBuffer(key)) {
+    bytes = Buffer.from(key);
+  } else {
+    const text = String(key ?? '').trim();
+    if (!BASE64_32_BYTES.test(text)) {
+      const decoded = Buffer.from(text, 'base64').length;
+      throw new InvalidEncryptionKeysError(
+        `signing-auth: encryption key "${id}" is not 32 bytes in standard base64 ` +
+          `(${text.length} characters${decoded !== 32 ? `, ${decoded} bytes` : ''}); AES-256 needs exactly 32 bytes ` +
+          `(44 base64 characters ending in "="). ${GENERATE}`,
+      );
+    }
+    bytes = Buffer.from(text, 'base64');
+  }
+  if (bytes.length !== 32) {
+    throw new InvalidEncryptionKeysError(
+      `signing-auth: encryption key "${id}" is ${bytes.length} bytes; AES-256 needs exactly 32 bytes ` +
+        `(44 base64 characters). ${GENERATE}`,
+    );
+  }
+  if (isWeakKey(bytes)) {
+    throw new InvalidEncryptionKeysError(
+      `signing-auth: encryption key "${id}" is not random (a repeated byte, few distinct bytes or a ` +
+        `sequence): use 32 random bytes. ${GENERATE}`,
+    );
+  }
+  return bytes;
+}
+
+/** @internal */
+export function isWeakKey(bytes: Buffer): boolean {
+  if (new Set(bytes).size < MIN_DISTINCT_BYTES) return true;
+  const step = (bytes[1]! - bytes[0]! + 256) % 256;
+  return bytes.every((b, i) => i === 0 || (b - bytes[i - 1]! + 256) % 256 === step);
+}
 
 /**
  * Holds every key the app knows: the active one encrypts, all of them decrypt.
@@ -39,14 +88,7 @@ export class Keyring {
           `signing-auth: encryption key id "${id}" appears twice: give every key a distinct id.`,
         );
       }
-      const bytes = Buffer.isBuffer(key) ? Buffer.from(key) : Buffer.from(String(key ?? ''), 'base64');
-      if (bytes.length !== 32) {
-        throw new InvalidEncryptionKeysError(
-          `signing-auth: encryption key "${id}" is ${bytes.length} bytes; AES-256 needs exactly 32 bytes ` +
-            '(44 base64 characters). Generate one with `openssl rand -base64 32`.',
-        );
-      }
-      this.keys.set(id, bytes);
+      this.keys.set(id, keyBytes(id, key));
     }
     this.activeKeyId = activeKeyId ?? list[0].id;
     if (!this.keys.has(this.activeKeyId)) {

@@ -4,6 +4,8 @@ export interface HttpAccessToken {
   tokenType: string;
   expiresAt: Date | null;
   metadata: Record<string, unknown>;
+  /** The connection's non-secret config (the generic OAuth 2.0 `apiBaseUrls`, Signicat's generation, ...). */
+  config?: Record<string, unknown>;
 }
 
 /**

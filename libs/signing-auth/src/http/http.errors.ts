@@ -10,7 +10,7 @@
  * @publicApi
  */
 export class SigningAuthRequestError extends Error {
-  override readonly name = 'SigningAuthRequestError';
+  override readonly name: string = 'SigningAuthRequestError';
 
   constructor(
     readonly tenantId: string | undefined,
@@ -24,6 +24,25 @@ export class SigningAuthRequestError extends Error {
         `: ${reason}`,
       options,
     );
+  }
+}
+
+/**
+ * A signed request was headed where the connection's credentials may not go: a host its strategy does not
+ * declare (nor `http.allowedHosts` adds), or plain http to anything but an allowed loopback address.
+ * Thrown before the request leaves the process; nothing was sent. `host` is `host[:port]` of the target.
+ * @publicApi
+ */
+export class SigningAuthHostError extends SigningAuthRequestError {
+  override readonly name: string = 'SigningAuthHostError';
+
+  constructor(
+    tenantId: string,
+    provider: string,
+    readonly host: string,
+    reason: string,
+  ) {
+    super(tenantId, provider, `credentials may not be sent to ${host || '(no host)'}: ${reason}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import type { Provider } from '@nestjs/common';
 import { TokenService } from '../tokens/token.service.js';
-import { HTTP_TOKEN_SOURCE } from './http-token-source.js';
+import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
 import { SigningAuthHttpInterceptor } from './signing-auth-http.interceptor.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
 
@@ -17,6 +17,13 @@ export const HTTP_PROVIDERS: Provider[] = [
     useFactory: (http: HttpService) => new SigningAuthHttpService(http.axiosRef),
     inject: [HttpService],
   },
-  { provide: HTTP_TOKEN_SOURCE, useExisting: TokenService },
+  {
+    provide: HTTP_TOKEN_SOURCE,
+    useFactory: (tokens: TokenService): HttpTokenSource => ({
+      getAccessToken: (tenantId, provider) => tokens.signingToken(tenantId, provider),
+      forceRefresh: (tenantId, provider, options) => tokens.forceSigningRefresh(tenantId, provider, options),
+    }),
+    inject: [TokenService],
+  },
   SigningAuthHttpInterceptor,
 ];

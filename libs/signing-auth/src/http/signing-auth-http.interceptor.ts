@@ -3,6 +3,7 @@ import { getAdapter, type AxiosAdapter, type AxiosInstance, type InternalAxiosRe
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { allowedOrigins, credentialTargetRefusal, type CredentialTargetRules } from './credential-targets.js';
 import { docuSignAccountBase } from './docusign-account-base.js';
 import { SigningAuthRequestError } from './http.errors.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
@@ -74,9 +75,27 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     const tenantId = request.tenantId ?? (await this.resolveTenant(provider));
     const strategy = this.strategies.get(provider);
     const token = await this.tokens.getAccessToken(tenantId, provider);
+    if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
+    // Host binding: the credentials go only where the connection's strategy (and http.allowedHosts) says,
+    // checked on the final URL before the header is even set.
+    const rules: CredentialTargetRules = {
+      tenantId,
+      provider,
+      origins: allowedOrigins(
+        strategy,
+        { tenantId, provider, config: token.config ?? {}, metadata: token.metadata },
+        this.options.http.allowedHosts[provider],
+      ),
+      allowLoopbackHttp: this.options.http.allowLoopbackHttp,
+    };
+    const refused = credentialTargetRefusal(finalUrl(config), rules);
+    if (refused) {
+      this.logger.warn(refused.message);
+      throw refused;
+    }
     const authorization = strategy.authorizationHeader(token);
     config.headers.set('Authorization', authorization);
-    if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
+    bindRedirects(config, rules);
     return { tenantId, provider, strategy, token, authorization };
   }
 
@@ -125,6 +144,36 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
       return [];
     }
   }
+}
+
+/**
+ * The URL axios will request, as its `buildFullPath` makes it: `baseURL` joined with a relative `url`; an
+ * absolute (or protocol-relative) `url` as is unless `allowAbsoluteUrls` is false. The query string does
+ * not change the origin, so it is left out.
+ */
+function finalUrl(config: InternalAxiosRequestConfig): string {
+  const url = String(config.url ?? '');
+  const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
+  if (!config.baseURL || (absolute && config.allowAbsoluteUrls !== false)) return url;
+  return url ? `${config.baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : config.baseURL;
+}
+
+/**
+ * A redirect is followed without the `Authorization` header unless its target passes the same rules as
+ * the request itself (follow-redirects drops it only for another host name, and keeps it for subdomains
+ * and other ports). The caller's own `beforeRedirect` still runs, after.
+ */
+function bindRedirects(config: InternalAxiosRequestConfig, rules: CredentialTargetRules): void {
+  const own = config.beforeRedirect;
+  config.beforeRedirect = (options, responseDetails, requestDetails) => {
+    const target = typeof options.href === 'string' ? options.href : '';
+    const headers = options.headers as Record<string, unknown> | undefined;
+    if (headers && credentialTargetRefusal(target, rules)) {
+      for (const name of Object.keys(headers))
+        if (name.toLowerCase() === 'authorization') delete headers[name];
+    }
+    own?.(options, responseDetails, requestDetails);
+  };
 }
 
 function sameAdapters(a: unknown, b: unknown): boolean {

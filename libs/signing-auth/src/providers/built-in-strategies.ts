@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from '../common/resolved-options.js';
+import { NetworkPolicy } from '../network/network-policy.js';
 import type { BuiltInStrategyDeps } from './shared/base.strategy.js';
 import { DocSpringStrategy } from './docspring/docspring.strategy.js';
 import { DocuSignStrategy } from './docusign/docusign.strategy.js';
@@ -12,6 +13,7 @@ export function createBuiltInStrategies(options: ResolvedOptions): SigningAuthSt
   const deps: BuiltInStrategyDeps = {
     hosts: options.hosts,
     providerTimeoutMs: options.refresh.providerTimeoutMs,
+    network: new NetworkPolicy(options),
     redirectUri: (provider) => oauthRedirectUri(options, provider),
     docusignRefreshTokenLifetimeMs: options.providerSettings.docusign.refreshTokenLifetimeDays * 86_400_000,
     docusignJwtLifetimeSeconds: options.providerSettings.docusign.jwtLifetimeSeconds,

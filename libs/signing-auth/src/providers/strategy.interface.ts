@@ -21,6 +21,16 @@ export interface StrategyConnection {
   metadata: Record<string, unknown>;
 }
 
+/** What decides where a connection's credentials may be sent: never a secret. @publicApi */
+export interface CredentialScope {
+  tenantId: string;
+  provider: string;
+  /** Non-secret settings, as validated. */
+  config: Record<string, unknown>;
+  /** Provider facts recorded after connecting (DocuSign: `baseUri`, ...). */
+  metadata: Record<string, unknown>;
+}
+
 /**
  * A token obtained from a provider, in the shape the store keeps.
  * @publicApi
@@ -138,6 +148,15 @@ export interface SigningAuthStrategy {
     grant: TokenGrant,
     context: StrategyContext,
   ): Promise<Record<string, unknown>>;
+
+  /**
+   * Optional. Where API calls carrying this connection's credentials may go (`SigningAuthHttpService`):
+   * origins or base URLs (`https://api.example.com`, `https://eu.example.com:8443/v2`; only scheme, host
+   * and port count). A signed request to any other origin fails before it is sent, and a redirect to one
+   * is followed without the header. The module's `http.allowedHosts[provider]` adds to this list.
+   * Without this method only `http.allowedHosts[provider]` is allowed.
+   */
+  credentialOrigins?(connection: CredentialScope): string[];
 
   /** The `Authorization` header value for an outgoing API call. */
   authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string;

@@ -6,6 +6,8 @@ import type { AccessToken } from './access-token.js';
 /** One cached token. Lives in memory only. @internal */
 export interface CachedToken {
   token: AccessToken;
+  /** The connection's non-secret config (where its credentials may be sent depends on it). */
+  config: Record<string, unknown>;
   /** Row version the token came from: a change notification with a higher version drops the entry. */
   version: number;
   /** Module-clock time (epoch ms) after which the entry is no longer served: expiry minus leeway. */

@@ -53,17 +53,34 @@ export class TokenService {
    *   SigningAuthUnprocessableConnectionError (stored data this app cannot read: key id not in the keyring)
    */
   async getAccessToken(tenantId: string, provider: string): Promise<AccessToken> {
+    return { ...(await this.servedEntry(tenantId, provider)).token };
+  }
+
+  /**
+   * {@link getAccessToken} plus the connection's non-secret config, for the HTTP layer's host binding
+   * (which must not cost a database read per request).
+   * @internal
+   */
+  async signingToken(
+    tenantId: string,
+    provider: string,
+  ): Promise<AccessToken & { config: Record<string, unknown> }> {
+    const entry = await this.servedEntry(tenantId, provider);
+    return { ...entry.token, config: entry.config };
+  }
+
+  private async servedEntry(tenantId: string, provider: string): Promise<CachedToken> {
     const key = cacheKey(tenantId, provider);
     this.usage.record(key, tenantId, provider);
     const hit = this.cache.get(key);
     if (hit) {
       this.events.emitInternal('token.cache_hit', { tenantId, provider });
-      return { ...hit.token };
+      return hit;
     }
     const entry = await this.flight(key, () => this.load(tenantId, provider, 'on_demand'));
     // Counted only once the provider id proved real: a metrics label must not take any caller's string.
     this.events.emitInternal('token.cache_miss', { tenantId, provider });
-    return { ...entry.token };
+    return entry;
   }
 
   /** The `Authorization` header value for the tenant's connection (e.g. `Bearer eyJ...`). Never log it. */
@@ -80,24 +97,42 @@ export class TokenService {
   async forceRefresh(
     tenantId: string,
     provider: string,
-    { rejectedAccessToken }: { rejectedAccessToken: string },
+    options: { rejectedAccessToken: string },
   ): Promise<AccessToken> {
+    return { ...(await this.forcedEntry(tenantId, provider, options)).token };
+  }
+
+  /** {@link forceRefresh} plus the connection's non-secret config (see {@link signingToken}). @internal */
+  async forceSigningRefresh(
+    tenantId: string,
+    provider: string,
+    options: { rejectedAccessToken: string },
+  ): Promise<AccessToken & { config: Record<string, unknown> }> {
+    const entry = await this.forcedEntry(tenantId, provider, options);
+    return { ...entry.token, config: entry.config };
+  }
+
+  private async forcedEntry(
+    tenantId: string,
+    provider: string,
+    { rejectedAccessToken }: { rejectedAccessToken: string },
+  ): Promise<CachedToken> {
     const key = cacheKey(tenantId, provider);
     const cached = this.cache.peek(key);
     if (cached && cached.token.accessToken !== rejectedAccessToken && this.cache.get(key)) {
-      return { ...cached.token };
+      return cached;
     }
     if (cached?.token.accessToken === rejectedAccessToken) this.cache.invalidate(key);
     const inFlight = this.flights.get(key);
     if (inFlight) {
       const shared = await inFlight;
-      if (shared.token.accessToken !== rejectedAccessToken) return { ...shared.token };
+      if (shared.token.accessToken !== rejectedAccessToken) return shared;
     }
     const entry = await this.flight(key, () => this.load(tenantId, provider, 'forced', rejectedAccessToken));
     if (entry.token.accessToken === rejectedAccessToken) {
       throw new SigningAuthRefreshError(tenantId, provider, 'no token other than the rejected one', null);
     }
-    return { ...entry.token };
+    return entry;
   }
 
   /**
@@ -191,6 +226,7 @@ export class TokenService {
     return {
       version: row.version,
       refreshAt,
+      config: { ...(connection.config ?? {}) },
       token: {
         accessToken: connection.accessToken as string,
         tokenType: row.tokenType ?? 'Bearer',

@@ -1,10 +1,17 @@
-import type { StrategyConnection, TokenGrant, ValidatedConnectionInput } from '../strategy.interface.js';
+import type {
+  CredentialScope,
+  StrategyConnection,
+  TokenGrant,
+  ValidatedConnectionInput,
+} from '../strategy.interface.js';
 import { BaseProviderStrategy } from '../shared/base.strategy.js';
 import { ConnectionProblems } from '../shared/connection-validation.js';
 import { DocSpringConfigDto, DocSpringSecretsDto } from './docspring.dto.js';
 
 /** API hosts per region (providers.md §4.2: the official client's `sync.` hosts). */
 const HOSTS = { us: 'https://sync.api.docspring.com', eu: 'https://sync.api-eu.docspring.com' };
+/** The US host of older docs and the seed (providers.md §4.2), still allowed for signed calls. */
+const LEGACY_US_HOST = 'https://api.docspring.com';
 
 /**
  * DocSpring has no OAuth: every call carries HTTP Basic with the API token id and secret. The strategy
@@ -36,6 +43,13 @@ export class DocSpringStrategy extends BaseProviderStrategy {
   apiBaseUrl(connection: StrategyConnection): string {
     const region = (connection.config.region as 'us' | 'eu' | undefined) ?? 'us';
     return this.deps.hosts.docspringApiUrl ?? HOSTS[region] ?? HOSTS.us;
+  }
+
+  /** The region's API host (or the override), and the legacy US host for US connections. */
+  credentialOrigins(scope: CredentialScope): string[] {
+    const origins = [this.apiBaseUrl({ ...scope, secrets: {} })];
+    if (!this.deps.hosts.docspringApiUrl && scope.config.region !== 'eu') origins.push(LEGACY_US_HOST);
+    return origins;
   }
 
   async refresh(connection: StrategyConnection): Promise<TokenGrant> {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ProviderFailure } from '../provider.errors.js';
 import type {
   AuthorizationUrlParams,
+  CredentialScope,
   CodeExchangeParams,
   StrategyConnection,
   StrategyContext,
@@ -88,6 +89,13 @@ export class DocuSignStrategy extends BaseProviderStrategy {
   /** The account server: the host override, or DocuSign's demo/production host. */
   oauthBaseUrl(connection: StrategyConnection): string {
     return this.deps.hosts.docusignOAuthUrl ?? HOSTS[this.config(connection).environment] ?? HOSTS.demo;
+  }
+
+  /** The account's own base URI (recorded from userinfo) and the account server (for userinfo). */
+  credentialOrigins(scope: CredentialScope): string[] {
+    const origins = [this.oauthBaseUrl({ ...scope, secrets: {} })];
+    if (typeof scope.metadata.baseUri === 'string') origins.push(scope.metadata.baseUri);
+    return origins;
   }
 
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {

@@ -1,5 +1,6 @@
 import type {
   AuthorizationUrlParams,
+  CredentialScope,
   CodeExchangeParams,
   StrategyConnection,
   StrategyContext,
@@ -16,6 +17,8 @@ import { FormstackSignConfigDto, FormstackSignSecretsDto } from './formstack-sig
 const AUTH_HOST = 'https://sign-auth.insuresign.io';
 /** For API credentials issued before 15 January 2021 (providers.md §2.1). */
 const LEGACY_AUTH_HOST = 'https://auth.insuresign.io';
+/** The REST API host (providers.md §2.1: seen in third-party code only; extend with `http.allowedHosts`). */
+const API_HOST = 'https://api-v2.insuresign.io';
 
 interface FormstackConfig {
   clientId: string;
@@ -59,6 +62,11 @@ export class FormstackSignStrategy extends BaseProviderStrategy {
       return hosts.formstackLegacyAuthUrl ?? hosts.formstackAuthUrl ?? LEGACY_AUTH_HOST;
     }
     return hosts.formstackAuthUrl ?? AUTH_HOST;
+  }
+
+  /** The REST API host and the connection's auth host (or its override). */
+  credentialOrigins(scope: CredentialScope): string[] {
+    return [API_HOST, this.authBaseUrl({ ...scope, secrets: {} })];
   }
 
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {

@@ -53,6 +53,16 @@ export class OAuth2ConfigDto {
   @IsIn(['basic', 'post'])
   clientAuth?: 'basic' | 'post';
 
+  /**
+   * Where API calls with this connection's token may go (`SigningAuthHttpService`): base URLs whose
+   * origins (scheme, host, port) are allowed. Required to sign calls; the token endpoint is not an API.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsProviderUrl({ each: true })
+  apiBaseUrls?: string[];
+
   /** PKCE S256 on the authorization-code grant. Default true. */
   @Field({ label: 'PKCE', help: 'PKCE S256 on the authorization_code grant (default on)', default: true })
   @IsOptional()

@@ -1,5 +1,6 @@
 import type {
   AuthorizationUrlParams,
+  CredentialScope,
   CodeExchangeParams,
   StrategyConnection,
   StrategyContext,
@@ -21,6 +22,7 @@ interface OAuth2Config {
   scopes?: string[];
   clientAuth?: 'basic' | 'post';
   pkce?: boolean;
+  apiBaseUrls?: string[];
 }
 
 /**
@@ -46,6 +48,12 @@ export class OAuth2Strategy extends BaseProviderStrategy {
 
   usesAuthorizationCode(connection: StrategyConnection): boolean {
     return this.config(connection).grant === 'authorization_code';
+  }
+
+  /** Only the API base URLs the connection's config names (`apiBaseUrls`); none means nothing is signed. */
+  credentialOrigins(scope: CredentialScope): string[] {
+    const urls = (scope.config as { apiBaseUrls?: unknown }).apiBaseUrls;
+    return Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
   }
 
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
@@ -118,6 +126,7 @@ export class OAuth2Strategy extends BaseProviderStrategy {
       {
         method: 'POST',
         url: config.tokenUrl,
+        tenantUrl: true,
         form: post ? { ...form, client_id: config.clientId, client_secret: secret } : form,
         authorization: post ? undefined : oauthBasicAuth(config.clientId, secret),
       },

@@ -1,3 +1,4 @@
+import type { NetworkPolicy } from '../../network/network-policy.js';
 import type { ProviderHostOverrides } from '../../signing-auth.options.js';
 import { builtInConnectionSchema } from '../built-in-schemas.js';
 import { ProviderFailure } from '../provider.errors.js';
@@ -18,6 +19,8 @@ export interface BuiltInStrategyDeps {
   hosts: ProviderHostOverrides;
   /** Timeout of one provider call. */
   providerTimeoutMs: number;
+  /** Where URLs from a connection's config may lead (generic OAuth 2.0 endpoints). */
+  network: NetworkPolicy;
   /** The OAuth callback URL the library serves for a provider. */
   redirectUri(provider: string): string;
   /** DocuSign refresh-token lifetime assumed when issued (DocuSign says "typically 30 days"). */
@@ -36,7 +39,7 @@ export abstract class BaseProviderStrategy implements SigningAuthStrategy {
   protected readonly http: ProviderHttpClient;
 
   constructor(protected readonly deps: BuiltInStrategyDeps) {
-    this.http = new ProviderHttpClient(deps.providerTimeoutMs);
+    this.http = new ProviderHttpClient(deps.providerTimeoutMs, deps.network);
   }
 
   abstract validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;

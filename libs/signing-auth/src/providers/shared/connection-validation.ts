@@ -7,6 +7,7 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
+import { jsonShapeProblem } from '../../common/bounded-json.js';
 import { ConnectionValidationError, type FieldProblem } from '../../connections/connection.errors.js';
 import {
   describePart,
@@ -34,6 +35,12 @@ export class ConnectionProblems {
   part<T extends object>(part: 'config' | 'secrets', dto: Ctor<T>, value: unknown): T {
     if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.add(part, value === undefined || value === null ? 'is required' : 'must be a JSON object');
+      return new dto();
+    }
+    // Before class-transformer, which recurses: 3 000 nested arrays would be a RangeError (a 500).
+    const shape = jsonShapeProblem(value);
+    if (shape) {
+      this.add(part, shape);
       return new dto();
     }
     this.parts[part] = value;
@@ -74,6 +81,9 @@ export class ConnectionProblems {
   }
 
   private collect(error: ValidationError, prefix: string, schema?: ConnectionPartSchema): void {
+    // A field name is input too: quote it only when it looks like one.
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(error.property))
+      return this.add(prefix, 'has a field that is not allowed');
     const path = `${prefix}.${error.property}`;
     if (error.children && error.children.length > 0) {
       for (const child of error.children) this.collect(child, path);

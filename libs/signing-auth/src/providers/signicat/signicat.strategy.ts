@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type {
+  CredentialScope,
   StrategyConnection,
   StrategyContext,
   TokenGrant,
@@ -69,6 +70,11 @@ export class SignicatStrategy extends BaseProviderStrategy {
     const host =
       (generation === 'idfy' ? hosts.signicatIdfyUrl : undefined) ?? hosts.signicatUrl ?? endpoint.host;
     return joinUrl(host, endpoint.path);
+  }
+
+  /** The generation's API host (the token host: Express and Idfy share it, the platform too), or its override. */
+  credentialOrigins(scope: CredentialScope): string[] {
+    return [this.tokenUrl({ ...scope, secrets: {} })];
   }
 
   async refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
