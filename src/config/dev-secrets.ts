@@ -25,10 +25,10 @@ export function devSecretsPath(config: AppConfig): string {
 }
 
 export function readDevSecrets(file: string): DevSecretsFile {
+  const text = readFileSync(file, 'utf8');
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DevSecretsFile;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+    return JSON.parse(text) as DevSecretsFile;
+  } catch {
     // JSON.parse's message quotes the file (a key, a token): say which file, nothing of its content.
     throw new Error(
       `${file} is not valid JSON: fix or delete it (deleting it loses access to stored secrets).`,
