@@ -354,6 +354,7 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
           const recoveries: number[] = [];
           let coldIndex = 0;
           let allRefreshed = true;
+        let firstProblem: string | undefined;
           for (const mode of ['refuse', 'blackhole'] as const) {
             await s.makeDue('due-%', 2);
             const outageStart = new Date();
@@ -362,12 +363,13 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
             while (Date.now() < end) {
               await Promise.all(
                 s.replicas.map(async (r, i) => {
-                  const call = await r.request<{ ok: boolean }>({
+                  const call = await r.request<{ ok: boolean; errorName?: string; error?: string }>({
                     type: 'call',
                     tenantId: warm[(coldIndex + i) % warm.length],
                   });
                   seen.cached++;
                   if (call.ok) seen.cachedOk++;
+                  else firstProblem ??= `cached call: ${call.errorName}: ${call.error}`;
                   const h = await r.request<{ ms: number; health: { status: string; database: string } }>({
                     type: 'health',
                   });
@@ -379,12 +381,13 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
               );
               if (coldIndex < cold.length) {
                 const r = s.replicas[coldIndex % s.replicas.length];
-                const call = await r.request<{ ok: boolean; errorName?: string }>({
+                const call = await r.request<{ ok: boolean; errorName?: string; error?: string }>({
                   type: 'call',
                   tenantId: cold[coldIndex],
                 });
                 seen.needDb++;
                 const name = call.ok ? 'succeeded' : (call.errorName ?? 'unknown');
+              if (!libraryErrors.has(name)) firstProblem ??= `call needing the database: ${name}: ${call.error}`;
                 needDbErrors[name] = (needDbErrors[name] ?? 0) + 1;
                 coldIndex++;
               }
