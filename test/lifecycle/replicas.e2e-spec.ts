@@ -51,7 +51,7 @@ describeWithServer('three replicas in separate processes share one PostgreSQL', 
       schema: db.schema!,
       encryptionKeys: `${key.id}:${key.key as string}`,
       emulatorUrl: emu.url,
-      refresh: { leaseSeconds: 4, providerTimeoutMs: 2_500, leewayFraction: 0.2 },
+      refresh: { leaseSeconds: 5, providerTimeoutMs: 2_500, leewayFraction: 0.2 },
     };
     replicas = await Promise.all([0, 1, 2].map(() => Replica.start(config)));
   }, 60_000);

@@ -25,7 +25,12 @@ describe('SigningAuthModule.forRoot() validation', () => {
     [{ encryptionKeys: [goodKey()], adminApi: true }, /admin API is on .* but nothing guards it/],
     [
       { encryptionKeys: [goodKey()], refresh: { leaseSeconds: 5, providerTimeoutMs: 10_000 } },
-      /providerTimeoutMs \(10000\) must be shorter than refresh.leaseSeconds/,
+      /providerTimeoutMs \(10000\) must be positive and leave at least 2000 ms of refresh.leaseSeconds/,
+    ],
+    // A timeout that fits inside the lease but leaves no room for the write-back or a pause.
+    [
+      { encryptionKeys: [goodKey()], refresh: { leaseSeconds: 30, providerTimeoutMs: 25_000 } },
+      /leave at least 6000 ms of refresh.leaseSeconds \(30 s\) free.*at most 24000/,
     ],
   ])('refuses bad options with a message that names the fix (%#)', (options, message) => {
     expect(() => SigningAuthModule.forRoot(options as never)).toThrow(message);

@@ -34,7 +34,8 @@ export class AdminInputError extends ConnectionValidationError {}
  * - 404: no such connection;
  * - 409: a flow in the wrong state (a replayed OAuth state, authorize on a connection that does not use
  *   the authorization-code grant, refresh of a pending or needs_reauth connection);
- * - 502: the provider failed (message names tenant, provider and reason).
+ * - 502: the provider failed (message names tenant, provider and reason);
+ * - 500 with the message: a stored row this app cannot read (names tenant, provider, key id).
  * The token lifecycle's errors are recognised by their `name`, so this table does not import that layer.
  * Anything unrecognised is a 500 whose message says nothing about the error (it could be anything).
  */
@@ -60,6 +61,11 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
       return body(409, message);
     case 'SigningAuthRefreshError':
       return body(502, providerFailed(message, route));
+    // Stored data this app cannot read (key id not in the keyring, strategy removed): the server's
+    // configuration is at fault, and the message (secret-free by construction) says what to fix.
+    case 'SigningAuthUnprocessableConnectionError':
+    case 'SecretDecryptionError':
+      return body(500, message);
   }
   // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
   if (typeof named?.status === 'number' && named.status >= 400 && named.status < 500) {

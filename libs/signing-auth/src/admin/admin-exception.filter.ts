@@ -19,10 +19,12 @@ export class AdminExceptionFilter implements ExceptionFilter {
     const body = toAdminErrorBody(exception, { tenantId: params.tenantId, provider: params.provider });
     if (body.statusCode >= 500) {
       // An unrecognised error may come from a custom strategy, a driver or Node, and its message may quote
-      // what it was working on: log its name and code only; the client gets neither.
+      // what it was working on: log its name and code only; the client gets neither. The library's own
+      // 500s (an unreadable row) carry a secret-free message that says what to fix: log that.
       const error = exception as { name?: string; code?: unknown };
       const code = typeof error?.code === 'string' ? ` (${error.code})` : '';
-      this.logger.error(`${request.method} ${request.path}: ${error?.name ?? 'unknown error'}${code}`);
+      const what = body.message !== 'Internal server error' ? `: ${body.message}` : '';
+      this.logger.error(`${request.method} ${request.path}: ${error?.name ?? 'unknown error'}${code}${what}`);
     }
     if (response.headersSent) return;
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');

@@ -60,10 +60,14 @@ export function resolveOptions(
     refreshTokenRenewFraction: 1 / 3,
     ...stripUndefined(options.refresh ?? {}),
   };
-  if (refresh.providerTimeoutMs >= refresh.leaseSeconds * 1000) {
+  const margin = leaseMarginMs(refresh);
+  if (!(refresh.providerTimeoutMs > 0) || refresh.leaseSeconds * 1000 - refresh.providerTimeoutMs < margin) {
     throw new Error(
-      `signing-auth: refresh.providerTimeoutMs (${refresh.providerTimeoutMs}) must be shorter than ` +
-        `refresh.leaseSeconds (${refresh.leaseSeconds} s), or a slow provider call could outlive its lease.`,
+      `signing-auth: refresh.providerTimeoutMs (${refresh.providerTimeoutMs}) must be positive and leave at ` +
+        `least ${margin} ms of refresh.leaseSeconds (${refresh.leaseSeconds} s) free: the lease must outlast a ` +
+        'provider call plus its write-back, or a slow call could outlive its lease and the next holder would send ' +
+        `the same refresh token again. Lower providerTimeoutMs to at most ${refresh.leaseSeconds * 1000 - margin} ` +
+        'or raise leaseSeconds.',
     );
   }
   if (!(refresh.leewayFraction > 0 && refresh.leewayFraction < 1)) {
@@ -105,6 +109,14 @@ export function resolveOptions(
     clock: options.clock ?? (() => new Date()),
     http: { tenantResolver: options.http?.tenantResolver },
   };
+}
+
+/**
+ * The part of a lease a provider call may not use: time to send the request after the lease check, write the
+ * result back, and absorb a short pause. 2 s, or a fifth of the lease when that is more.
+ */
+export function leaseMarginMs(refresh: { leaseSeconds: number }): number {
+  return Math.max(2_000, (refresh.leaseSeconds * 1000) / 5);
 }
 
 /** `/signing-auth/` → `signing-auth`. */

@@ -8,6 +8,8 @@ export const SigningAuthEvent = {
   TokenRefreshFailed: 'token.refresh_failed',
   ConnectionNeedsReauth: 'connection.needs_reauth',
   ConnectionConnected: 'connection.connected',
+  /** A row this app cannot work on (key id not in the keyring, unreadable data, strategy removed). */
+  ConnectionUnprocessable: 'connection.unprocessable',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -29,7 +31,8 @@ export interface TokenRefreshFailedEvent {
   tenantId: string;
   provider: string;
   trigger: RefreshTrigger;
-  kind: 'transient' | 'needs_reauth';
+  /** `unprocessable`: the stored row cannot be used by this app (see {@link ConnectionUnprocessableEvent}). */
+  kind: 'transient' | 'needs_reauth' | 'unprocessable';
   reason: string;
   failureCount: number;
   nextRefreshAt: string | null;
@@ -47,4 +50,22 @@ export interface ConnectionNeedsReauthEvent {
 export interface ConnectionConnectedEvent {
   tenantId: string;
   provider: string;
+}
+
+/**
+ * A connection row cannot be processed by this app: marked `error`, retried with backoff, counted by the
+ * health indicator as `unprocessable`. Fix the configuration (add the key back as a decryption key, restore
+ * the custom strategy) or replace the connection.
+ * @publicApi
+ */
+export interface ConnectionUnprocessableEvent {
+  tenantId: string;
+  provider: string;
+  reason: 'unknown_key' | 'authentication_failed' | 'malformed' | 'unknown_provider';
+  /** The key id the unreadable value names, when there is one. */
+  keyId: string | null;
+  /** What is wrong, in words (no secret). */
+  message: string;
+  failureCount: number;
+  nextRefreshAt: string | null;
 }

@@ -14,6 +14,8 @@ export interface SigningAuthHealthOptions {
    */
   maxNeedsReauth?: number;
   maxFailing?: number;
+  /** Rows this app cannot read (e.g. encrypted under a key id missing from the keyring). */
+  maxUnprocessable?: number;
   maxOverdue?: number;
   /**
    * The database gets this long to answer before the check reports it `unreachable`, so a black-holed
@@ -64,6 +66,7 @@ export class SigningAuthHealthIndicator {
     const exceeded =
       counts.needsReauth > (thresholds.maxNeedsReauth ?? Infinity) ||
       counts.failing > (thresholds.maxFailing ?? Infinity) ||
+      counts.unprocessable > (thresholds.maxUnprocessable ?? Infinity) ||
       counts.overdue > (thresholds.maxOverdue ?? Infinity);
     return exceeded ? indicator.down(data) : indicator.up(data);
   }
@@ -88,6 +91,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-function pick(counts: { needsReauth: number; failing: number; overdue: number }) {
-  return { needsReauth: counts.needsReauth, failing: counts.failing, overdue: counts.overdue };
+function pick(counts: { needsReauth: number; failing: number; unprocessable: number; overdue: number }) {
+  const { needsReauth, failing, unprocessable, overdue } = counts;
+  return { needsReauth, failing, unprocessable, overdue };
 }

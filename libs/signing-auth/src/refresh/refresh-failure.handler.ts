@@ -6,11 +6,16 @@ import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
-import { SigningAuthReauthRequiredError, SigningAuthRefreshError } from '../tokens/token.errors.js';
+import {
+  SigningAuthReauthRequiredError,
+  SigningAuthRefreshError,
+  type SigningAuthUnprocessableConnectionError,
+} from '../tokens/token.errors.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
-import { backoffMs, isUsable } from './refresh-policy.js';
+import { backoffMs, isUsable, toDate } from './refresh-policy.js';
 import type { RefreshOutcome, RefreshRequest } from './token-refresher.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
+import { UNPROCESSABLE_PREFIX } from './unprocessable-connection.js';
 
 /** Everything about one failed provider call. @internal */
 export interface FailedRefresh {
@@ -44,7 +49,7 @@ export class RefreshFailureHandler {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  async handle(failed: FailedRefresh): Promise<RefreshOutcome> {
+  async handle(failed: FailedRefresh, lease: { held: boolean } = { held: false }): Promise<RefreshOutcome> {
     const { row, connection, request, owner } = failed;
     const { tenantId, provider } = row;
     const failure = this.classify(failed);
@@ -74,7 +79,10 @@ export class RefreshFailureHandler {
         },
         now,
       );
-      if (version !== null) this.notifier.publishLocal(tenantId, provider, version);
+      if (version !== null) {
+        lease.held = false;
+        this.notifier.publishLocal(tenantId, provider, version);
+      }
       this.logger.warn(
         `The ${provider} connection of tenant "${tenantId}" needs re-authorization: ${reason}`,
       );
@@ -89,12 +97,13 @@ export class RefreshFailureHandler {
     const retryAt = new Date(
       now.getTime() + backoffMs(this.options, failureCount, failure.details.retryAfterMs),
     );
-    await this.leases.storeFailure(
+    const stored = await this.leases.storeFailure(
       row,
       owner,
       { status: 'error', failureCount, lastError: reason, nextRefreshAt: retryAt, bumpVersion: false },
       now,
     );
+    if (stored !== null) lease.held = false;
     this.logger.warn(
       `Refreshing the ${provider} token of tenant "${tenantId}" failed (${failureCount} in a row): ${reason}; ` +
         `next attempt at ${retryAt.toISOString()}`,
@@ -116,6 +125,62 @@ export class RefreshFailureHandler {
       return { row: stale, connection: { ...connection, row: stale }, refreshed: false };
     }
     throw new SigningAuthRefreshError(tenantId, provider, reason, retryAt);
+  }
+
+  /**
+   * Marks a row this app cannot work on (a poison row): status `error`, `lastError` naming the reason and
+   * key id, failure_count + 1, next look after the backoff (so a sweep run never claims it again), lease
+   * released in the same statement. Reported by a warning, `token.refresh_failed` (kind `unprocessable`) and
+   * `connection.unprocessable`. `owner` null marks it without the lease (an on-demand caller found it).
+   * Always throws `unprocessable` for the caller.
+   * @returns never; the `lease` flag says whether the statement ended our lease
+   */
+  async unprocessable(
+    row: ConnectionEntity,
+    unprocessable: SigningAuthUnprocessableConnectionError,
+    trigger: RefreshRequest['trigger'],
+    owner: string | null,
+    lease: { held: boolean } = { held: false },
+  ): Promise<never> {
+    const { tenantId, provider } = row;
+    const lastError = `${UNPROCESSABLE_PREFIX}${unprocessable.detail}`;
+    // Already marked with this very reason and waiting for its backoff: nothing new to record or report.
+    const retryAt = toDate(row.nextRefreshAt);
+    const now = this.options.clock();
+    if (owner === null && row.status === 'error' && row.lastError === lastError && retryAt && retryAt > now) {
+      throw unprocessable;
+    }
+    const failureCount = row.failureCount + 1;
+    const nextRefreshAt = new Date(now.getTime() + backoffMs(this.options, failureCount));
+    const version = await this.leases.storeFailure(
+      row,
+      owner,
+      { status: 'error', failureCount, lastError, nextRefreshAt, bumpVersion: false },
+      now,
+    );
+    if (version === null) throw unprocessable; // someone else holds or changed the row: theirs to mark
+    lease.held = false;
+    this.logger.error(`${unprocessable.message}; next attempt at ${nextRefreshAt.toISOString()}`);
+    this.events.emit(SigningAuthEvent.TokenRefreshFailed, {
+      tenantId,
+      provider,
+      trigger,
+      kind: 'unprocessable',
+      reason: lastError,
+      failureCount,
+      nextRefreshAt: nextRefreshAt.toISOString(),
+      durationMs: 0,
+    });
+    this.events.emit(SigningAuthEvent.ConnectionUnprocessable, {
+      tenantId,
+      provider,
+      reason: unprocessable.reason,
+      keyId: unprocessable.keyId ?? null,
+      message: unprocessable.message,
+      failureCount,
+      nextRefreshAt: nextRefreshAt.toISOString(),
+    });
+    throw unprocessable;
   }
 
   private classify({ error, strategy, connection }: FailedRefresh): ProviderFailure {

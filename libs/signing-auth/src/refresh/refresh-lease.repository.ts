@@ -10,6 +10,9 @@ import type { TokenGrant } from '../providers/strategy.interface.js';
 /** Channel of the cross-replica "a token changed" notification. Payload: tenant, provider, version. */
 export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
 
+/** Milliseconds left on the lease, measured by the database when the statement ran. */
+const LEASE_LEFT_MS = `(extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8`;
+
 /** What a failed refresh writes back. */
 export interface RefreshFailureWrite {
   status: ConnectionStatus;
@@ -24,12 +27,16 @@ export interface RefreshFailureWrite {
 /**
  * The refresh lease and the fenced write-back. Every state change is ONE statement (`UPDATE ... WHERE
  * ... RETURNING`), so it is atomic on a real server and on the single-connection embedded database alike,
- * and no row lock is ever held across a provider call. Times come from the module clock, never `now()`.
- * See docs/decisions/002-lease-not-advisory-lock.md.
+ * and no row lock is ever held across a provider call. Lease times come from the database's clock
+ * (docs/decisions/006-leases-on-the-database-clock.md); schedules (next refresh, expiries) from the module
+ * clock, so tests can simulate months. See docs/decisions/002-lease-not-advisory-lock.md.
  * @internal
  */
 @Injectable()
 export class RefreshLeaseRepository {
+  /** Local monotonic deadline of each lease this replica holds, keyed by the row object it claimed. */
+  private readonly deadlines = new WeakMap<ConnectionEntity, number>();
+
   constructor(
     @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly cipher: ConnectionCipher,
@@ -39,65 +46,86 @@ export class RefreshLeaseRepository {
     return this.dataSource.getRepository(ConnectionEntity).findOne({ where: { tenantId, provider } });
   }
 
-  /** Takes the lease if it is free or lapsed; returns the re-read row, or null when another holds it. */
+  /**
+   * Takes the lease if it is free or lapsed; returns the re-read row, or null when another holds it.
+   * The lease's expiry is set and judged on the database's clock (`clock_timestamp()`), never a replica's:
+   * replicas whose clocks disagree still agree on who holds a lease (docs/decisions/006).
+   */
   async claim(
     tenantId: string,
     provider: string,
     owner: string,
-    now: Date,
     leaseMs: number,
   ): Promise<ConnectionEntity | null> {
+    const sent = performance.now();
     const rows = await this.run(
-      `UPDATE "signing_auth_connections" SET "lease_owner" = $3, "lease_expires_at" = $4
+      `UPDATE "signing_auth_connections"
+          SET "lease_owner" = $3, "lease_expires_at" = clock_timestamp() + $4 * interval '1 millisecond'
         WHERE "tenant_id" = $1 AND "provider" = $2
-          AND ("lease_owner" IS NULL OR "lease_expires_at" < $5)
-        RETURNING "id"`,
-      [tenantId, provider, owner, new Date(now.getTime() + leaseMs), now],
+          AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+        RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
+      [tenantId, provider, owner, leaseMs],
     );
     if (rows.length === 0) return null;
-    return this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string });
+    const row = await this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string });
+    if (row) this.deadlines.set(row, sent + Number(rows[0].left));
+    return row;
   }
 
   /**
-   * Claims up to `limit` due connections at once for the sweep. SKIP LOCKED lets replicas sweeping at the
-   * same moment take disjoint rows; the inner SELECT reads `signing_auth_connections_due_idx` (partial
-   * index on next_refresh_at for status active/error).
+   * Claims up to `limit` connections due by `dueBy` (the module clock: schedules follow it) for the sweep.
+   * SKIP LOCKED lets replicas sweeping at the same moment take disjoint rows; the inner SELECT reads
+   * `signing_auth_connections_due_idx` (partial index on next_refresh_at for status active/error). Leases
+   * are judged on the database's clock, as in {@link claim}.
    */
-  async claimDue(
-    owner: string,
-    dueBy: Date,
-    now: Date,
-    leaseMs: number,
-    limit: number,
-  ): Promise<ConnectionEntity[]> {
+  async claimDue(owner: string, dueBy: Date, leaseMs: number, limit: number): Promise<ConnectionEntity[]> {
+    const sent = performance.now();
     const rows = await this.run(
-      `UPDATE "signing_auth_connections" SET "lease_owner" = $1, "lease_expires_at" = $2
+      `UPDATE "signing_auth_connections"
+          SET "lease_owner" = $1, "lease_expires_at" = clock_timestamp() + $2 * interval '1 millisecond'
         WHERE "id" IN (
           SELECT "id" FROM "signing_auth_connections"
-           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $5
+           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
              AND "status" IN ('active', 'error')
-             AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
+             AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
            ORDER BY "next_refresh_at"
-           LIMIT $4
+           LIMIT $3
            FOR UPDATE SKIP LOCKED)
-          AND ("lease_owner" IS NULL OR "lease_expires_at" < $3)
-        RETURNING "id"`,
-      [owner, new Date(now.getTime() + leaseMs), now, limit, dueBy],
+          AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+        RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
+      [owner, leaseMs, limit, dueBy],
     );
     if (rows.length === 0) return [];
-    return this.dataSource
+    const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
+    const claimed = await this.dataSource
       .getRepository(ConnectionEntity)
       .findBy({ id: In(rows.map((r) => r.id as string)) });
+    for (const row of claimed) this.deadlines.set(row, sent + (left.get(row.id) ?? 0));
+    return claimed;
   }
 
-  /** Extends a lease we still hold (fenced by owner and version); false when it was lost. */
-  async extend(row: ConnectionEntity, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+  /**
+   * How long this replica may still count on the lease it holds on `row`, in ms of its own monotonic clock
+   * (measured from before the claim statement was sent, so never more than the database grants). 0 when
+   * unknown.
+   */
+  leaseLeftMs(row: ConnectionEntity): number {
+    const deadline = this.deadlines.get(row);
+    return deadline === undefined ? 0 : deadline - performance.now();
+  }
+
+  /** Extends a lease we still hold (fenced by owner and version), on the database clock; false when lost. */
+  async extend(row: ConnectionEntity, owner: string, leaseMs: number): Promise<boolean> {
+    const sent = performance.now();
     const rows = await this.run(
-      `UPDATE "signing_auth_connections" SET "lease_expires_at" = $4
-        WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3 RETURNING "id"`,
-      [row.id, owner, row.version, new Date(now.getTime() + leaseMs)],
+      `UPDATE "signing_auth_connections"
+          SET "lease_expires_at" = clock_timestamp() + $4 * interval '1 millisecond'
+        WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3 RETURNING ${LEASE_LEFT_MS} AS "left"`,
+      [row.id, owner, row.version, leaseMs],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    this.deadlines.set(row, sent + Number(rows[0].left));
+    return true;
   }
 
   /** Sets the next scheduled refresh unless the row changed since it was read (version). */
@@ -183,10 +211,14 @@ export class RefreshLeaseRepository {
     return rows.length > 0 ? Number(rows[0].version) : null;
   }
 
-  /** Records a failed refresh (fenced like {@link storeRefreshed}); the stored grant is left as it was. */
+  /**
+   * Records a failed refresh (fenced like {@link storeRefreshed}); the stored grant is left as it was.
+   * `owner` null: a caller without the lease (on-demand marking of an unprocessable row) writes only while
+   * nobody holds a live lease.
+   */
   async storeFailure(
     row: ConnectionEntity,
-    owner: string,
+    owner: string | null,
     failure: RefreshFailureWrite,
     now: Date,
   ): Promise<number | null> {
@@ -197,7 +229,9 @@ export class RefreshLeaseRepository {
            "metadata" = "metadata" || $8::jsonb,
            "lease_owner" = NULL, "lease_expires_at" = NULL,
            "version" = "version" + (CASE WHEN $9::boolean THEN 1 ELSE 0 END), "updated_at" = $10
-         WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3
+         WHERE "id" = $1 AND "version" = $3 AND (CASE WHEN $2::text IS NULL
+           THEN ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+           ELSE "lease_owner" = $2 END)
          RETURNING "tenant_id", "provider", "version")
        SELECT "version", CASE WHEN $9::boolean THEN pg_notify('${TOKEN_CHANGED_CHANNEL}',
                 json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) END AS "n"

@@ -10,7 +10,8 @@ import { ModuleRef } from '@nestjs/core';
 import { PendingAuthorizationRepository } from '../authorization/pending-authorization.repository.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
-import { refreshDueAt } from './refresh-policy.js';
+import type { ConnectionEntity } from '../connections/connection.entity.js';
+import { backoffMs, refreshDueAt } from './refresh-policy.js';
 import { TokenRefresher } from './token-refresher.js';
 
 /** Name of the cron job in the host's SchedulerRegistry. */
@@ -102,15 +103,24 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       skipped: false,
     };
     const { batchSize, concurrency } = this.options.sweep;
+    // Leases are judged on the database's clock (docs/decisions/006): only their length is ours.
     const leaseMs = this.options.refresh.leaseSeconds * 1000;
     report.expiredAuthorizationsDeleted = await this.pendingAuthorizations.purge(this.options.clock());
     // Only what was due when the run started: every handled row is rescheduled after that instant, so
     // the run ends even when handling a batch takes longer than the shortest reschedule.
     const cutoff = this.options.clock();
+    // Each row is handled at most once per run. Every path reschedules past the cutoff, so a row comes
+    // back only if that write failed; then it is put off by the backoff instead of looping (a run always ends).
+    const seen = new Set<string>();
     for (;;) {
-      const now = this.options.clock();
-      const rows = await this.leases.claimDue(this.refresher.owner, cutoff, now, leaseMs, batchSize);
-      report.claimed += rows.length;
+      const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize);
+      report.claimed += claimed.length;
+      const rows = claimed.filter((row) => !seen.has(row.id));
+      for (const row of claimed) seen.add(row.id);
+      await this.putOff(
+        claimed.filter((row) => !rows.includes(row)),
+        report,
+      );
       await forEachLimited(rows, concurrency, async (row) => {
         try {
           const outcome = await this.refresher.runLeased(row, {
@@ -131,7 +141,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
           report.failed++; // recorded on the row, logged and emitted as an event by the refresher
         }
       });
-      if (rows.length < batchSize) break;
+      if (claimed.length < batchSize || rows.length === 0) break;
     }
     if (report.claimed > 0) {
       this.logger.log(
@@ -139,6 +149,19 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       );
     }
     return report;
+  }
+
+  /** Rows claimed a second time in one run: give them back with a retry after the first backoff step. */
+  private async putOff(rows: ConnectionEntity[], report: SweepReport): Promise<void> {
+    for (const row of rows) {
+      report.failed++;
+      const retryAt = new Date(this.options.clock().getTime() + backoffMs(this.options, 1));
+      this.logger.warn(
+        `Sweep: the ${row.provider} connection of tenant "${row.tenantId}" came back in the same run; ` +
+          `next attempt at ${retryAt.toISOString()}`,
+      );
+      await this.leases.release(row, this.refresher.owner, retryAt);
+    }
   }
 }
 

@@ -4,8 +4,11 @@ import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { TOKEN_CHANGED_CHANNEL } from './refresh-lease.repository.js';
 
 export type TokenChangeListener = (tenantId: string, provider: string, version: number) => void;
+/** Called when notifications may have been missed: every cached token must be dropped. */
+export type TokenResetListener = () => void;
 
 interface PgClientLike {
+  processID?: number | null;
   connect(): Promise<unknown>;
   query(sql: string): Promise<unknown>;
   end(): Promise<void>;
@@ -21,13 +24,16 @@ interface PgClientLike {
  *   client reconnects with backoff when the connection drops.
  * - Embedded PGlite: one process by construction, so in-process invalidation is all there is to do.
  * Without notifications a cache entry would still be dropped when its refresh time comes; the notification
- * only shortens how long a replica serves a token another replica has replaced.
+ * only shortens how long a replica serves a token another replica has replaced. Notifications sent while
+ * the listener was disconnected are lost, so every (re)connect tells the reset listeners to drop the whole
+ * cache.
  * @internal
  */
 @Injectable()
 export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokenChangeNotifier.name);
   private readonly listeners: TokenChangeListener[] = [];
+  private readonly resetListeners: TokenResetListener[] = [];
   private client: PgClientLike | null = null;
   private stopped = false;
   private reconnectDelayMs = 500;
@@ -36,6 +42,11 @@ export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown 
 
   subscribe(listener: TokenChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /** `listener` runs each time the LISTEN connection is (re)established: changes may have been missed. */
+  onReset(listener: TokenResetListener): void {
+    this.resetListeners.push(listener);
   }
 
   /**
@@ -57,6 +68,11 @@ export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown 
   /** True when cross-process notifications are being received. */
   get listening(): boolean {
     return this.client !== null;
+  }
+
+  /** The database backend the listener is connected to (diagnostics, tests); null when not listening. */
+  get listenerBackendPid(): number | null {
+    return this.client?.processID ?? null;
   }
 
   async onModuleInit(): Promise<void> {
@@ -97,6 +113,8 @@ export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown 
       await client.query(`LISTEN ${TOKEN_CHANGED_CHANNEL}`);
       this.client = client;
       this.reconnectDelayMs = 500;
+      // Listening from here on; whatever changed before (while disconnected) was not heard: forget it all.
+      for (const reset of this.resetListeners) reset();
     } catch (error) {
       this.logger.warn(`Cannot listen for token changes (${(error as Error).message}); retrying`);
       this.scheduleReconnect();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { leaseMarginMs, RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
@@ -9,12 +9,16 @@ import { SigningAuthEvent, type RefreshTrigger } from '../events/signing-auth.ev
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
 import type { SigningAuthStrategy, TokenGrant } from '../providers/strategy.interface.js';
-import { SigningAuthRefreshError } from '../tokens/token.errors.js';
+import {
+  SigningAuthRefreshError,
+  type SigningAuthUnprocessableConnectionError,
+} from '../tokens/token.errors.js';
 import { assertServable } from './connection-state.js';
 import { RefreshFailureHandler } from './refresh-failure.handler.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { isUsable, nextScheduledRefresh, toDate } from './refresh-policy.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
+import { openConnection, strategyOf, toUnprocessable } from './unprocessable-connection.js';
 
 /** What a caller needs from a refresh. @internal */
 export interface RefreshRequest {
@@ -37,9 +41,6 @@ export interface RefreshOutcome {
   connection: DecryptedConnection;
   refreshed: boolean;
 }
-
-/** Extend a lease before the provider call unless at least this much more than the call's timeout is left. */
-const LEASE_MARGIN_MS = 2_000;
 
 /**
  * Refreshes one connection exactly once across replicas: claim the lease in one statement, re-read, skip
@@ -75,7 +76,7 @@ export class TokenRefresher {
     let pollMs = 20;
     for (;;) {
       const now = this.options.clock();
-      const claimed = await this.leases.claim(tenantId, provider, this.owner, now, leaseMs);
+      const claimed = await this.leases.claim(tenantId, provider, this.owner, leaseMs);
       if (claimed) {
         const outcome = await this.runLeased(claimed, request);
         if (outcome) return outcome;
@@ -83,7 +84,7 @@ export class TokenRefresher {
       }
       const row = await this.leases.findOne(tenantId, provider);
       assertServable(row, tenantId, provider, request.allowReauth);
-      const connection = this.cipher.decryptRow(row);
+      const connection = openConnection(this.cipher, row);
       if (request.satisfied(row, connection, now)) return { row, connection, refreshed: false };
       if (Date.now() > giveUpAt) {
         throw new SigningAuthRefreshError(
@@ -99,33 +100,38 @@ export class TokenRefresher {
   }
 
   /**
-   * Works on a row whose lease this replica holds (claimed by {@link ensure} or by the sweep). Always
-   * gives the lease back. Returns null when the lease was lost before the write (fenced out).
+   * Works on a row whose lease this replica holds (claimed by {@link ensure} or by the sweep). Gives the
+   * lease back on every path: the statement that records the outcome (grant, failure, poison mark) ends it,
+   * and `finally` releases it when no such statement ran. Returns null when the lease was lost before the
+   * write (fenced out).
    */
   async runLeased(row: ConnectionEntity, request: RefreshRequest): Promise<RefreshOutcome | null> {
     const { tenantId, provider } = request;
     const now = this.options.clock();
-    let settled = false;
+    const lease = { held: true };
     try {
       assertServable(row, tenantId, provider, request.allowReauth);
-      const connection = this.cipher.decryptRow(row);
+      let connection: DecryptedConnection;
+      let strategy: SigningAuthStrategy;
+      try {
+        connection = openConnection(this.cipher, row);
+        strategy = strategyOf(this.strategies, row);
+      } catch (error) {
+        const poison = toUnprocessable(error, tenantId, provider);
+        if (!poison) throw error;
+        return await this.failures.unprocessable(row, poison, request.trigger, this.owner, lease);
+      }
       if (request.satisfied(row, connection, now)) {
-        settled = true;
         await this.leases.release(row, this.owner, this.reschedule(row, now));
+        lease.held = false;
         return { row, connection, refreshed: false };
       }
       const retryAt = toDate(row.nextRefreshAt);
       if (!request.ignoreBackoff && row.status === 'error' && retryAt && retryAt > now) {
-        settled = true;
-        await this.leases.release(row, this.owner);
         if (request.acceptStale && isUsable(row, now)) return { row, connection, refreshed: false };
         throw new SigningAuthRefreshError(tenantId, provider, row.lastError ?? 'retrying later', retryAt);
       }
-      if (!(await this.leaseCoversCall(row, now))) {
-        settled = true;
-        return null;
-      }
-      const strategy = this.strategies.get(provider);
+      if (!(await this.leaseCoversCall(row))) return null;
       const started = Date.now();
       let grant: TokenGrant;
       try {
@@ -134,22 +140,13 @@ export class TokenRefresher {
           now: () => this.options.clock(),
         });
       } catch (error) {
-        settled = true;
-        return await this.failures.handle({
-          row,
-          connection,
-          strategy,
-          error,
-          request,
-          owner: this.owner,
-          started,
-        });
+        const failed = { row, connection, strategy, error, request, owner: this.owner, started };
+        return await this.failures.handle(failed, lease);
       }
       grant = await this.withConnectMetadata(row, strategy, connection, grant);
-      settled = true;
-      return await this.store(row, connection, strategy, grant, request, started);
+      return await this.store(row, connection, strategy, grant, request, started, lease);
     } finally {
-      if (!settled) await this.leases.release(row, this.owner).catch(() => undefined);
+      if (lease.held) await this.leases.release(row, this.owner).catch(() => undefined);
     }
   }
 
@@ -160,6 +157,7 @@ export class TokenRefresher {
     grant: TokenGrant,
     request: RefreshRequest,
     started: number,
+    lease: { held: boolean },
   ): Promise<RefreshOutcome | null> {
     const now = this.options.clock();
     const updated = applyGrant(
@@ -175,6 +173,7 @@ export class TokenRefresher {
       markUsed: updated.lastUsedAt === now,
       refreshTokenIssuedAt: updated.refreshTokenIssuedAt,
     });
+    if (version !== null) lease.held = false;
     if (version === null) {
       this.logger.warn(
         `Lost the refresh lease of the ${strategy.id} connection of tenant "${row.tenantId}" before writing back; result discarded`,
@@ -225,7 +224,7 @@ export class TokenRefresher {
       return grant;
     }
     // A second provider call under the same lease: make sure the lease still covers it.
-    if (!(await this.leaseCoversCall(row, this.options.clock()))) return grant;
+    if (!(await this.leaseCoversCall(row))) return grant;
     try {
       const metadata = await strategy.afterConnect(connection, grant, {
         signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
@@ -244,6 +243,18 @@ export class TokenRefresher {
   }
 
   /**
+   * An on-demand caller found a row it cannot read: mark it (unless a lease holder is on it) and throw
+   * the typed error naming tenant, provider and key id.
+   */
+  async markUnprocessable(
+    row: ConnectionEntity,
+    poison: SigningAuthUnprocessableConnectionError,
+    trigger: RefreshTrigger,
+  ): Promise<never> {
+    return this.failures.unprocessable(row, poison, trigger, null);
+  }
+
+  /**
    * Schedules a connection whose grant the connect flow just stored (refresh-token renewal, or keeping
    * the access token warm), and tells the other replicas its token changed.
    */
@@ -259,11 +270,16 @@ export class TokenRefresher {
     return row.status === 'active' ? nextScheduledRefresh(this.options, row, now) : undefined;
   }
 
-  /** A row claimed in a sweep batch may have waited its turn: make sure the call cannot outlive the lease. */
-  private async leaseCoversCall(row: ConnectionEntity, now: Date): Promise<boolean> {
-    const leaseEnds = toDate(row.leaseExpiresAt)?.getTime() ?? 0;
-    if (leaseEnds - now.getTime() >= this.options.refresh.providerTimeoutMs + LEASE_MARGIN_MS) return true;
-    return this.leases.extend(row, this.owner, now, this.options.refresh.leaseSeconds * 1000);
+  /**
+   * Right before a provider call: the lease must outlast the call's timeout by at least half the configured
+   * margin, counted on this process's monotonic clock from what the database granted (a row claimed in a
+   * sweep batch may have waited its turn). Otherwise extend it on the database clock; false when it was lost.
+   */
+  private async leaseCoversCall(row: ConnectionEntity): Promise<boolean> {
+    const { providerTimeoutMs, leaseSeconds } = this.options.refresh;
+    const needed = providerTimeoutMs + leaseMarginMs(this.options.refresh) / 2;
+    if (this.leases.leaseLeftMs(row) >= needed) return true;
+    return this.leases.extend(row, this.owner, leaseSeconds * 1000);
   }
 
   private waitForChange(k: string, ms: number): Promise<void> {

@@ -42,7 +42,9 @@ export class TokenCache {
     return this.entries.peek(key);
   }
 
-  set(key: string, entry: CachedToken): void {
+  /** Caches `entry` unless the cache was cleared since `generation` (when given) was read. */
+  set(key: string, entry: CachedToken, generation = this.generation): void {
+    if (generation !== this.generation) return;
     if (entry.refreshAt > this.options.clock().getTime()) this.entries.set(key, entry);
     else this.entries.delete(key);
   }
@@ -51,6 +53,15 @@ export class TokenCache {
   invalidate(key: string, version?: number): void {
     const entry = this.entries.peek(key);
     if (entry && (version === undefined || entry.version < version)) this.entries.delete(key);
+  }
+
+  /** Bumped by {@link clear}: a load that started before a clear must not cache what it read. */
+  generation = 0;
+
+  /** Drops every entry (the change notifications may have been missed). */
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
   }
 
   get size(): number {

@@ -70,3 +70,29 @@ export class SigningAuthConnectionPendingError extends Error {
     );
   }
 }
+
+/**
+ * The stored connection cannot be processed by this app: a secret is encrypted under a key id the keyring
+ * does not hold, the stored value is unreadable, or the connection's provider has no strategy (a custom
+ * strategy was removed). Retrying will not help until the configuration is fixed (add the key back as a
+ * decryption key, restore the strategy) or the connection is replaced. The row is marked `error` with this
+ * reason in `lastError` and retried with backoff. The message names tenant, provider, the reason and the key
+ * id; never a secret.
+ * @publicApi
+ */
+export class SigningAuthUnprocessableConnectionError extends Error {
+  override readonly name = 'SigningAuthUnprocessableConnectionError';
+
+  constructor(
+    readonly tenantId: string,
+    readonly provider: string,
+    /** `unknown_key`, `authentication_failed`, `malformed` (stored data), or `unknown_provider`. */
+    readonly reason: 'unknown_key' | 'authentication_failed' | 'malformed' | 'unknown_provider',
+    /** What is wrong, in words (already names the field and key id). */
+    readonly detail: string,
+    /** The key id the unreadable value names, when there is one. */
+    readonly keyId?: string,
+  ) {
+    super(`The ${provider} connection of tenant "${tenantId}" cannot be processed: ${detail}`);
+  }
+}

@@ -11,6 +11,7 @@ import { RefreshLeaseRepository } from '../refresh/refresh-lease.repository.js';
 import { accessTokenDueAt, isFresh, toDate } from '../refresh/refresh-policy.js';
 import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
 import { TokenRefresher, type RefreshRequest } from '../refresh/token-refresher.js';
+import { openConnection, toUnprocessable } from '../refresh/unprocessable-connection.js';
 import type { AccessToken } from './access-token.js';
 import { cacheKey, TokenCache, type CachedToken } from './token-cache.js';
 import { SigningAuthRefreshError } from './token.errors.js';
@@ -42,12 +43,14 @@ export class TokenService {
     notifier.subscribe((tenantId, provider, version) =>
       this.cache.invalidate(cacheKey(tenantId, provider), version),
     );
+    notifier.onReset(() => this.cache.clear());
   }
 
   /**
    * A valid access token for the tenant's connection to `provider`.
    * @throws ConnectionNotFoundError, SigningAuthConnectionPendingError, SigningAuthConnectionDisabledError,
-   *   SigningAuthReauthRequiredError, SigningAuthRefreshError (transient failure and no valid token left)
+   *   SigningAuthReauthRequiredError, SigningAuthRefreshError (transient failure and no valid token left),
+   *   SigningAuthUnprocessableConnectionError (stored data this app cannot read: key id not in the keyring)
    */
   async getAccessToken(tenantId: string, provider: string): Promise<AccessToken> {
     const key = cacheKey(tenantId, provider);
@@ -148,16 +151,24 @@ export class TokenService {
       acceptStale: !rejected,
     };
     // A plain read first: after a restart or an eviction the stored token is usually still good.
+    const generation = this.cache.generation;
     const now = this.options.clock();
     const row = await this.leases.findOne(tenantId, provider);
     assertServable(row, tenantId, provider);
     const { connection, row: current } = await (async () => {
-      const stored = this.cipher.decryptRow(row);
+      let stored: DecryptedConnection;
+      try {
+        stored = openConnection(this.cipher, row);
+      } catch (error) {
+        const poison = toUnprocessable(error, tenantId, provider);
+        if (!poison) throw error;
+        return this.refresher.markUnprocessable(row, poison, trigger);
+      }
       if (serves(row, stored, now)) return { connection: stored, row };
       return this.refresher.ensure(request);
     })();
     const entry = this.toEntry(current, connection);
-    this.cache.set(key, entry);
+    this.cache.set(key, entry, generation);
     return entry;
   }
 
