@@ -354,9 +354,13 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
           const recoveries: number[] = [];
           let coldIndex = 0;
           let allRefreshed = true;
-        let firstProblem: string | undefined;
+          let firstProblem: string | undefined;
           for (const mode of ['refuse', 'blackhole'] as const) {
-            await s.makeDue('due-%', 2);
+            // The due connections' access tokens expire during the outage: only a real refresh makes them usable.
+            await s.dataSource.query(
+              `UPDATE signing_auth_connections SET last_used_at = now(), next_refresh_at = now() + interval '1 second',
+                    access_token_expires_at = now() + interval '2 seconds' WHERE tenant_id LIKE 'due-%'`,
+            );
             const outageStart = new Date();
             await s.proxy!.setMode(mode);
             const end = Date.now() + SIZE.outageSeconds * 1000;
@@ -387,7 +391,8 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
                 });
                 seen.needDb++;
                 const name = call.ok ? 'succeeded' : (call.errorName ?? 'unknown');
-              if (!libraryErrors.has(name)) firstProblem ??= `call needing the database: ${name}: ${call.error}`;
+                if (!libraryErrors.has(name))
+                  firstProblem ??= `call needing the database: ${name}: ${call.error}`;
                 needDbErrors[name] = (needDbErrors[name] ?? 0) + 1;
                 coldIndex++;
               }
@@ -417,7 +422,8 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
               `${seen.cachedOk}/${seen.cached} cached calls ok; health ≤ ${(seen.maxHealthMs / 1000).toFixed(1)} s, ` +
               `${seen.healthDown}/${seen.health} down; DB-bound calls: ${JSON.stringify(needDbErrors)}; ` +
               `due refreshed ${recoveries.map((r) => `${r.toFixed(1)} s`).join(' / ')} after return; ` +
-              `${counts.active ?? 0}/${total} active, ${s.emu.stats.reuseDetections} reuse`,
+              `${counts.active ?? 0}/${total} active, ${s.emu.stats.reuseDetections} reuse` +
+              (firstProblem ? `; first problem: ${firstProblem.slice(0, 200)}` : ''),
             checks: [
               ['calls with cached tokens succeed', seen.cachedOk === seen.cached],
               ['health answers within 5 s', seen.healthFast === seen.health],
