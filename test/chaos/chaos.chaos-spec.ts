@@ -291,10 +291,17 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
 
   it('2. replica clocks 60 s apart, provider answering in 6 s', async () => {
     await scenario('clock skew: replicas 60 s apart, provider answers in 6 s', AWAITS.skew, async () => {
-      const s = await Stage.start({ ttl: 120 });
+      // 70 s tokens: the replica 60 s ahead finds every token another wrote due almost at once, so both
+      // replicas keep reaching for the same connections while each provider call takes 6 s.
+      const s = await Stage.start({ ttl: 70 });
       try {
         const seeder = await s.app([k1]);
-        const tenants = await seedConnections(seeder, s.emu, { prefix: 'skew', count: 10, now: new Date() });
+        const tenants = await seedConnections(seeder, s.emu, {
+          prefix: 'skew',
+          count: 10,
+          now: new Date(),
+          accessExpired: true,
+        });
         await s.makeDue();
         await s.startReplicas([0, 60_000].map((clockOffsetMs) => s.config([k1], { clockOffsetMs })));
         s.emu.setRandomFaults({
@@ -609,7 +616,11 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
           .rotate({ batchSize: 500 })
           .finally(() => (done = true));
         const rounds: HammerStats[] = [];
-        while (!done) rounds.push(await hammer(s.replicas, tenants, 3_000, 4, 0));
+        while (!done) {
+          const t0 = Date.now();
+          rounds.push(await hammer(s.replicas, tenants, 3_000, 4, 0));
+          process.stdout.write(`round: ${rounds[rounds.length - 1].calls} calls in ${Date.now() - t0} ms\n`);
+        }
         const report = await rotation;
         const seconds = (Date.now() - started) / 1000;
         const traffic = sum(rounds);
