@@ -89,6 +89,7 @@ describe('health indicator and Prometheus metrics', () => {
       connections: 4,
       needsReauth: 1,
       failing: 1,
+      unprocessable: 0,
       overdue: 1,
     });
   });

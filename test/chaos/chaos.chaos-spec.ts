@@ -535,10 +535,7 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
               tenantId,
             });
           const rewrite = (patch: Record<string, unknown>) => ({
-            rewrite: (reply: { status: number; headers?: Record<string, string>; body?: unknown }) => ({
-              ...reply,
-              body: { ...(reply.body as Record<string, unknown>), ...patch },
-            }),
+            rewrite: (body: Record<string, unknown>) => ({ ...body, ...patch }),
           });
           const outcome: Record<string, string> = {};
           const followUps: Record<string, boolean> = {};

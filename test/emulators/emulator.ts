@@ -50,10 +50,10 @@ export type FailureSpec =
     }
   | {
       /**
-       * Handle the request for real (tokens issued, refresh tokens rotated), then answer `rewrite(reply)`:
-       * e.g. a token answer with an odd `token_type` or an absurd `expires_in` around a real refresh token.
+       * Handle the request for real (tokens issued, refresh tokens rotated), then change the JSON answer's
+       * body before it leaves: odd but successful provider answers (e.g. a 43-character `token_type`).
        */
-      rewrite: (reply: EmulatorReply) => EmulatorReply;
+      rewrite: (body: Record<string, unknown>) => Record<string, unknown>;
       delayMs?: number;
     };
 
@@ -233,7 +233,10 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
           return;
         }
         if ('rewrite' in rule.spec) {
-          this.write(res, rule.spec.rewrite(await this.handle(request)));
+          const real = await this.handle(request);
+          const body =
+            real.body && typeof real.body === 'object' ? (real.body as Record<string, unknown>) : {};
+          this.write(res, { ...real, body: rule.spec.rewrite({ ...body }) });
           return;
         }
         request.injected = undefined; // delay-only rule: answer normally

@@ -57,9 +57,15 @@ export interface RefreshOptions {
    * Default: `0.1`.
    */
   leewayFraction?: number;
-  /** How long a replica may hold a refresh lease on a connection. Default: `30` seconds. */
+  /**
+   * How long a replica may hold a refresh lease on a connection. Leases are set and judged on the database
+   * server's clock, so replica clocks may disagree. Default: `30` seconds.
+   */
   leaseSeconds?: number;
-  /** Timeout of one provider call; must be shorter than the lease. Default: `10000` ms. */
+  /**
+   * Timeout of one provider call. Must leave at least max(2 s, a fifth of the lease) of the lease free for
+   * the write-back and short pauses; bootstrap refuses less. Default: `10000` ms.
+   */
   providerTimeoutMs?: number;
   /** First retry delay after a transient failure; doubles each time, with jitter. Default: `30000` ms. */
   backoffBaseMs?: number;

@@ -22,6 +22,7 @@ import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import { GrantWriteBack } from './refresh/grant-write-back.js';
 import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
 import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
 import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
@@ -81,6 +82,7 @@ export function createCoreProviders(
 const TOKEN_LIFECYCLE_PROVIDERS = [
   RefreshLeaseRepository,
   RefreshFailureHandler,
+  GrantWriteBack,
   TokenChangeNotifier,
   TokenRefresher,
   RefreshSweepService,

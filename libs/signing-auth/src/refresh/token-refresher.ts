@@ -14,6 +14,8 @@ import {
   type SigningAuthUnprocessableConnectionError,
 } from '../tokens/token.errors.js';
 import { assertServable } from './connection-state.js';
+import { boundedGrant } from '../providers/shared/grant-bounds.js';
+import { GrantWriteBack } from './grant-write-back.js';
 import { RefreshFailureHandler } from './refresh-failure.handler.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { isUsable, nextScheduledRefresh, toDate } from './refresh-policy.js';
@@ -63,6 +65,7 @@ export class TokenRefresher {
     private readonly events: SigningAuthEventBus,
     private readonly notifier: TokenChangeNotifier,
     private readonly failures: RefreshFailureHandler,
+    private readonly writeBack: GrantWriteBack,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     notifier.subscribe((tenantId, provider) => this.wake(key(tenantId, provider)));
@@ -76,6 +79,9 @@ export class TokenRefresher {
     let pollMs = 20;
     for (;;) {
       const now = this.options.clock();
+      // A grant this process received but could not write yet is the only valid one: never refresh past it.
+      const parked = await this.writeBack.retryNow(tenantId, provider);
+      if (parked) return this.serveParked(parked, request, now);
       const claimed = await this.leases.claim(tenantId, provider, this.owner, leaseMs);
       if (claimed) {
         const outcome = await this.runLeased(claimed, request);
@@ -110,6 +116,11 @@ export class TokenRefresher {
     const now = this.options.clock();
     const lease = { held: true };
     try {
+      const parked = await this.writeBack.retryNow(tenantId, provider);
+      if (parked) {
+        lease.held = false; // the parked grant's write-back keeps this lease until it is written
+        return this.serveParked(parked, request, now);
+      }
       assertServable(row, tenantId, provider, request.allowReauth);
       let connection: DecryptedConnection;
       let strategy: SigningAuthStrategy;
@@ -150,16 +161,22 @@ export class TokenRefresher {
     }
   }
 
+  /**
+   * Writes the provider's grant back through {@link GrantWriteBack}: retried while the lease is held, parked
+   * in memory and served when the database keeps failing. The grant is bounded first (grant-bounds.ts), so
+   * no odd field of a provider's answer can make the write fail.
+   */
   private async store(
     row: ConnectionEntity,
     connection: DecryptedConnection,
     strategy: SigningAuthStrategy,
-    grant: TokenGrant,
+    received: TokenGrant,
     request: RefreshRequest,
     started: number,
     lease: { held: boolean },
   ): Promise<RefreshOutcome | null> {
     const now = this.options.clock();
+    const grant = boundedGrant(received, now);
     const updated = applyGrant(
       row,
       grant,
@@ -167,32 +184,10 @@ export class TokenRefresher {
       request.trigger === 'on_demand' || request.trigger === 'forced',
     );
     const nextRefreshAt = nextScheduledRefresh(this.options, updated, now);
-    const version = await this.leases.storeRefreshed(row, this.owner, grant, {
-      now,
-      nextRefreshAt,
-      markUsed: updated.lastUsedAt === now,
-      refreshTokenIssuedAt: updated.refreshTokenIssuedAt,
-    });
-    if (version !== null) lease.held = false;
-    if (version === null) {
-      this.logger.warn(
-        `Lost the refresh lease of the ${strategy.id} connection of tenant "${row.tenantId}" before writing back; result discarded`,
-      );
-      return null;
-    }
-    updated.version = version;
     updated.nextRefreshAt = nextRefreshAt;
-    this.notifier.publishLocal(row.tenantId, row.provider, version);
-    this.events.emit(SigningAuthEvent.TokenRefreshed, {
-      tenantId: row.tenantId,
-      provider: row.provider,
-      trigger: request.trigger,
-      durationMs: Date.now() - started,
-      accessTokenExpiresAt: grant.expiresAt ? grant.expiresAt.toISOString() : null,
-    });
     const refreshToken =
       typeof grant.refreshToken === 'string' ? grant.refreshToken : connection.refreshToken;
-    return {
+    const outcome: RefreshOutcome = {
       row: updated,
       connection: {
         ...connection,
@@ -203,6 +198,33 @@ export class TokenRefresher {
       },
       refreshed: true,
     };
+    const write = {
+      now,
+      nextRefreshAt,
+      markUsed: updated.lastUsedAt === now,
+      refreshTokenIssuedAt: updated.refreshTokenIssuedAt,
+    };
+    const result = await this.writeBack.store(row, this.owner, grant, write, outcome);
+    // Stored: the statement ended the lease. Deferred: the write-back keeps it until the grant is written.
+    lease.held = false;
+    if (result.kind === 'fenced') {
+      this.logger.warn(
+        `Lost the refresh lease of the ${strategy.id} connection of tenant "${row.tenantId}" before writing back; result discarded`,
+      );
+      return null;
+    }
+    if (result.kind === 'stored') {
+      updated.version = result.version;
+      this.notifier.publishLocal(row.tenantId, row.provider, result.version);
+    }
+    this.events.emit(SigningAuthEvent.TokenRefreshed, {
+      tenantId: row.tenantId,
+      provider: row.provider,
+      trigger: request.trigger,
+      durationMs: Date.now() - started,
+      accessTokenExpiresAt: grant.expiresAt ? grant.expiresAt.toISOString() : null,
+    });
+    return outcome;
   }
 
   /**
@@ -240,6 +262,21 @@ export class TokenRefresher {
       );
       return grant;
     }
+  }
+
+  /** The grant parked in memory while its write-back is retried, if it still serves `request`. */
+  parkedOutcome(tenantId: string, provider: string): RefreshOutcome | undefined {
+    return this.writeBack.parkedOutcome(tenantId, provider);
+  }
+
+  private serveParked(parked: RefreshOutcome, request: RefreshRequest, now: Date): RefreshOutcome {
+    if (request.satisfied(parked.row, parked.connection, now)) return { ...parked, refreshed: false };
+    throw new SigningAuthRefreshError(
+      request.tenantId,
+      request.provider,
+      'a refreshed grant is waiting to be written to the database (retrying)',
+      null,
+    );
   }
 
   /**

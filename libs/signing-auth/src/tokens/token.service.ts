@@ -150,9 +150,16 @@ export class TokenService {
       satisfied: serves,
       acceptStale: !rejected,
     };
-    // A plain read first: after a restart or an eviction the stored token is usually still good.
     const generation = this.cache.generation;
     const now = this.options.clock();
+    // A grant refreshed here but not written yet (database failing) is served from memory, without a read.
+    const parked = this.refresher.parkedOutcome(tenantId, provider);
+    if (parked && serves(parked.row, parked.connection, now)) {
+      const entry = this.toEntry(parked.row, parked.connection);
+      this.cache.set(key, entry, generation);
+      return entry;
+    }
+    // A plain read first: after a restart or an eviction the stored token is usually still good.
     const row = await this.leases.findOne(tenantId, provider);
     assertServable(row, tenantId, provider);
     const { connection, row: current } = await (async () => {

@@ -1,6 +1,12 @@
 import { ProviderFailure } from '../provider.errors.js';
 import type { TokenGrant } from '../strategy.interface.js';
 import type { FailureContext } from './provider-error.classifier.js';
+import {
+  lifetimeMs,
+  MAX_ACCESS_TOKEN_LIFETIME_MS,
+  MAX_REFRESH_TOKEN_LIFETIME_MS,
+  tokenTypeOf,
+} from './grant-bounds.js';
 import type { JsonObject } from './provider-http.client.js';
 
 /** How to read a token endpoint's answer (RFC 6749 §5.1) into a {@link TokenGrant}. @internal */
@@ -33,15 +39,11 @@ export function grantFromTokenResponse(
     );
   const accessToken = body.access_token;
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw malformed('an access_token');
-  const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
-  const expiresAt =
-    typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
-      ? new Date(options.now.getTime() + expiresIn * 1000)
-      : null;
-  const rawType = typeof body.token_type === 'string' && body.token_type ? body.token_type : 'Bearer';
-  // RFC 6749 token types are case-insensitive; send the canonical spelling.
-  const tokenType = rawType.toLowerCase() === 'bearer' ? 'Bearer' : rawType;
-  const grant: TokenGrant = { accessToken, tokenType, expiresAt };
+  // Every field is bounded (grant-bounds.ts): an odd answer must never stop the new refresh token from
+  // being stored. A lifetime beyond the bound is capped; a token type that is no plausible name is Bearer.
+  const lifetime = lifetimeMs(body.expires_in, MAX_ACCESS_TOKEN_LIFETIME_MS);
+  const expiresAt = lifetime !== undefined ? new Date(options.now.getTime() + lifetime) : null;
+  const grant: TokenGrant = { accessToken, tokenType: tokenTypeOf(body.token_type), expiresAt };
   if (typeof body.scope === 'string') grant.scopes = body.scope.split(' ').filter(Boolean);
 
   const refresh =
@@ -51,10 +53,10 @@ export function grantFromTokenResponse(
     grant.refreshTokenExpiresAt = null;
   } else if (refresh) {
     grant.refreshToken = refresh;
-    const lifetime = numeric(body.refresh_token_expires_in);
+    const refreshLifetime = lifetimeMs(body.refresh_token_expires_in, MAX_REFRESH_TOKEN_LIFETIME_MS);
     grant.refreshTokenExpiresAt =
-      lifetime !== undefined
-        ? new Date(options.now.getTime() + lifetime * 1000)
+      refreshLifetime !== undefined
+        ? new Date(options.now.getTime() + refreshLifetime)
         : options.refreshTokenLifetimeMs !== undefined
           ? new Date(options.now.getTime() + options.refreshTokenLifetimeMs)
           : null;
@@ -62,11 +64,6 @@ export function grantFromTokenResponse(
     throw malformed('a refresh_token');
   }
   return grant;
-}
-
-function numeric(value: unknown): number | undefined {
-  const n = typeof value === 'string' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** `Authorization` header value for a grant: `Bearer <token>` (canonical case) or `<type> <token>`. */
