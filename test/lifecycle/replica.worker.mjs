@@ -17,6 +17,9 @@ import {
   TokenService,
 } from '../../libs/signing-auth/dist/index.js';
 
+// Internal, for the chaos suite only: whether the LISTEN connection is up (it drops the token cache on reconnect).
+import { TokenChangeNotifier } from '../../libs/signing-auth/dist/refresh/token-change.notifier.js';
+
 const config = JSON.parse(process.env.REPLICA_CONFIG ?? '{}');
 const clockOffsetMs = config.clockOffsetMs ?? 0;
 const eventCounts = {};
@@ -99,6 +102,8 @@ async function handle(msg) {
     const started = Date.now();
     const result = await health.isHealthy('signingAuth');
     process.send({ type: 'result', id: msg.id, ms: Date.now() - started, health: result.signingAuth });
+  } else if (msg.type === 'listening') {
+    process.send({ type: 'result', id: msg.id, listening: app.get(TokenChangeNotifier).listening });
   } else if (msg.type === 'events') {
     process.send({ type: 'result', id: msg.id, events: { ...eventCounts } });
   } else if (msg.type === 'stop') {
