@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { validateAppConfig } from '../config/app-config.js';
 import { addDevKey, generateKeyEntry, keyIdsOf } from '../config/dev-keys.js';
@@ -18,13 +19,19 @@ const config = validateAppConfig(process.env);
 try {
   if (!config.encryptionKeys) {
     const file = devSecretsPath(config);
+    if (!existsSync(file)) {
+      throw new Error(
+        `${file} does not exist yet: start the app once (npm start) to generate the development keys, ` +
+          'or set SIGNING_AUTH_ENCRYPTION_KEYS to get the steps for your own keys.',
+      );
+    }
     const added = addDevKey(file, { id: values.id, activate: values.activate });
     console.log(
       `Added key "${added.id}" to ${file}; keys: ${added.keyIds.join(', ')}; active: "${added.activeKeyId}".\n` +
         (values.activate
           ? 'Next: restart the app, then `npm run keys:rotate` re-encrypts the stored values with it.'
-          : `It only decrypts for now. To use it: \`npm run keys:add -- --activate\` next time, or set ` +
-            `"activeKeyId": "${added.id}" in ${file}, restart, then \`npm run keys:rotate\`.`),
+          : `It only decrypts for now. To encrypt with it: set "activeKeyId": "${added.id}" in ${file}, ` +
+            'restart the app, then `npm run keys:rotate`.'),
     );
   } else {
     const { id, entry } = generateKeyEntry(values.id);

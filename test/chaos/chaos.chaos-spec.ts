@@ -652,6 +652,7 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
         // Step 2 of the documented order: every replica holds both keys, the new one active.
         await s.startReplicas([0, 1, 2].map(() => s.config([k2, k1], { sweep: undefined })));
         const rotator = await s.app([k2, k1]);
+        const refreshesBefore = s.emu.stats.tokenRequests.refresh_token ?? 0;
         let done = false;
         const started = Date.now();
         const rotation = rotator
@@ -667,7 +668,7 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
         return {
           tried:
             `${tenants.length} rows (${report.valuesReencrypted} values) re-encrypted k1→k2 in ${seconds.toFixed(1)} s ` +
-            `while 3 replicas made ${traffic.calls} calls (${stale} connections refreshed meanwhile)`,
+            `while 3 replicas made ${traffic.calls} calls and ${(s.emu.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore} refreshes`,
           survived:
             `${failed} failed requests${traffic.firstProblem ? ` (first: ${traffic.firstProblem.slice(0, 120)})` : ''}; ` +
             `${report.valuesUnderOtherKeys} values left under k1; ${report.failures.length} undecryptable; ${s.emu.stats.reuseDetections} reuse`,
