@@ -398,12 +398,12 @@ describeWithServer(`chaos suite (${CI ? 'CHAOS_SCALE=ci' : 'full size'})`, () =>
           let allRefreshed = true;
           let firstProblem: string | undefined;
           for (const mode of ['refuse', 'blackhole'] as const) {
+            await warmUp(); // first: warming takes seconds, and the due rows must not come due before the outage
             // The due connections' access tokens expire during the outage: only a real refresh makes them usable.
             await s.dataSource.query(
               `UPDATE signing_auth_connections SET last_used_at = now(), next_refresh_at = now() + interval '1 second',
                     access_token_expires_at = now() + interval '2 seconds' WHERE tenant_id LIKE 'due%'`,
             );
-            await warmUp();
             const outageStart = new Date();
             await s.proxy!.setMode(mode);
             const end = Date.now() + SIZE.outageSeconds * 1000;
