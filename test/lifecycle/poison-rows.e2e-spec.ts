@@ -156,6 +156,42 @@ describe('poison rows: a row that cannot be processed is marked and never stalls
     });
   }, 30_000);
 
+  it('a run still ends when marking a poison row fails (the database refuses the write)', async () => {
+    const tenants = await seedConnections(app, emu, {
+      prefix: 'stuck',
+      count: 2,
+      now: new Date(now().getTime() - 14 * DAY),
+    });
+    for (const t of tenants) await encryptUnderRemovedKey(dataSource, t, 'k7');
+    // Every attempt to mark these rows fails; giving the lease back (and rescheduling) still works.
+    await dataSource.query(`
+      CREATE FUNCTION refuse_error_status() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'error' THEN RAISE EXCEPTION 'injected write fault'; END IF;
+        RETURN NEW;
+      END $$`);
+    await dataSource.query(`
+      CREATE TRIGGER refuse_error_status BEFORE UPDATE ON signing_auth_connections
+      FOR EACH ROW WHEN (NEW.tenant_id LIKE 'stuck-%') EXECUTE FUNCTION refuse_error_status()`);
+    try {
+      const report = await Promise.race([
+        app.get(RefreshSweepService).run(),
+        new Promise<never>((_, fail) =>
+          setTimeout(() => fail(new Error('sweep.run() did not end')), 10_000).unref(),
+        ),
+      ]);
+      // Each row: claimed, marking failed, lease released; claimed again, put off with a backoff.
+      expect(report).toMatchObject({ claimed: 4, refreshed: 0, failed: 4 });
+      for (const tenant of tenants) {
+        const row = await readRow(dataSource, tenant);
+        expect(row.lease_owner).toBeNull();
+        expect(new Date(row.next_refresh_at as string).getTime()).toBeGreaterThan(now().getTime());
+      }
+    } finally {
+      await dataSource.query(`DROP TRIGGER IF EXISTS refuse_error_status ON signing_auth_connections`);
+    }
+  }, 30_000);
+
   it('on demand: a typed error naming tenant, provider and the missing key id', async () => {
     const [tenant] = await seedConnections(app, emu, { prefix: 'ondemand', count: 1, now: now() });
     await encryptUnderRemovedKey(dataSource, tenant, 'k-old');

@@ -1,6 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { TokenService } from 'signing-auth';
 import type { DataSource } from 'typeorm';
+import { TokenCache } from '../../libs/signing-auth/src/tokens/token-cache.js';
 import type { DocuSignEmulator } from '../emulators/index.js';
 import { createTestDatabase, DATABASE_URL, type TestDatabase } from '../support/test-database.js';
 import { newKey } from '../support/test-keys.js';
@@ -120,7 +121,9 @@ describe('a received refresh token is never dropped', () => {
         const refreshesBefore = emu.stats.tokenRequests.refresh_token ?? 0;
         const token = await tokens.getAccessToken(tenant, 'docusign');
         expect(emu.isAccessTokenValid(token.accessToken)).toBe(true);
-        // Served again (from memory) while the database still refuses the write; no second provider call.
+        // Served again from memory while the database still refuses the write, even with the cache
+        // emptied (the stored row still holds the expired token): no second provider call.
+        app.get(TokenCache).clear();
         expect((await tokens.getAccessToken(tenant, 'docusign')).accessToken).toBe(token.accessToken);
         expect((emu.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore).toBe(1);
         await until('the new refresh token is written', async () => {

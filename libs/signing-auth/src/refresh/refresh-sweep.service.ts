@@ -116,11 +116,11 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize);
       report.claimed += claimed.length;
       const rows = claimed.filter((row) => !seen.has(row.id));
-      for (const row of claimed) seen.add(row.id);
       await this.putOff(
-        claimed.filter((row) => !rows.includes(row)),
+        claimed.filter((row) => seen.has(row.id)),
         report,
       );
+      for (const row of rows) seen.add(row.id);
       await forEachLimited(rows, concurrency, async (row) => {
         try {
           const outcome = await this.refresher.runLeased(row, {
