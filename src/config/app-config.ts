@@ -9,6 +9,11 @@ export interface AppConfig {
   /** Where the embedded database and the generated development secrets live. */
   dataDir: string;
   encryptionKeys?: string;
+  /**
+   * Pins the key that encrypts new values (SIGNING_AUTH_ACTIVE_KEY_ID); default: the first key. Lets a rolling
+   * deploy add a key for decryption first and make it active in a later deploy (docs/reliability.md).
+   */
+  activeKeyId?: string;
   adminTokens?: string[];
   publicUrl: string;
   sweepCron?: string;
@@ -32,6 +37,12 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
   const production = str('NODE_ENV') === 'production';
   const port = parsePort(str('PORT'));
   const encryptionKeys = str('SIGNING_AUTH_ENCRYPTION_KEYS');
+  const activeKeyId = str('SIGNING_AUTH_ACTIVE_KEY_ID');
+  if (activeKeyId !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(activeKeyId)) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_ACTIVE_KEY_ID must be a key id (1-32 letters, digits, "_" or "-") from SIGNING_AUTH_ENCRYPTION_KEYS.',
+    );
+  }
   const adminTokens = str('SIGNING_AUTH_ADMIN_TOKENS')
     ?.split(',')
     .map((t) => t.trim())
@@ -60,6 +71,7 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
     databaseUrl: url('DATABASE_URL', str('DATABASE_URL'), ['postgres:', 'postgresql:']),
     dataDir: str('SIGNING_AUTH_DATA_DIR') ?? '.data',
     encryptionKeys,
+    activeKeyId,
     adminTokens,
     publicUrl: (
       url('SIGNING_AUTH_PUBLIC_URL', str('SIGNING_AUTH_PUBLIC_URL')) ?? `http://localhost:${port}`

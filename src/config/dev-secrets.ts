@@ -6,12 +6,34 @@ import type { AppConfig } from './app-config.js';
 
 export interface AppSecrets {
   encryptionKeys: string;
+  /** Undefined: the first of `encryptionKeys` is active. */
+  activeKeyId?: string;
   adminTokens: string[];
 }
 
-interface DevSecretsFile {
+/** `<dataDir>/dev-secrets.json`. `keys:add` (src/cli/keys-add.ts) edits it; a hand edit works the same. */
+export interface DevSecretsFile {
+  /** `id:base64key,...` like SIGNING_AUTH_ENCRYPTION_KEYS. */
   encryptionKeys: string;
+  /** Optional: the key that encrypts new values; default the first of `encryptionKeys`. */
+  activeKeyId?: string;
   adminToken: string;
+}
+
+export function devSecretsPath(config: AppConfig): string {
+  return join(config.dataDir, 'dev-secrets.json');
+}
+
+export function readDevSecrets(file: string): DevSecretsFile {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as DevSecretsFile;
+  } catch {
+    // JSON.parse's message quotes the file (a key, a token): say which file, nothing of its content.
+    throw new Error(
+      `${file} is not valid JSON: fix or delete it (deleting it loses access to stored secrets).`,
+    );
+  }
 }
 
 /**
@@ -21,18 +43,11 @@ interface DevSecretsFile {
  */
 export function loadAppSecrets(config: AppConfig): AppSecrets {
   const logger = new Logger('DevSecrets');
-  const file = join(config.dataDir, 'dev-secrets.json');
+  const file = devSecretsPath(config);
   let dev: DevSecretsFile | undefined;
   if (!config.encryptionKeys || !config.adminTokens?.length) {
     if (existsSync(file)) {
-      try {
-        dev = JSON.parse(readFileSync(file, 'utf8')) as DevSecretsFile;
-      } catch {
-        // JSON.parse's message quotes the file (a key, a token): say which file, nothing of its content.
-        throw new Error(
-          `${file} is not valid JSON: fix or delete it (deleting it loses access to stored secrets).`,
-        );
-      }
+      dev = readDevSecrets(file);
     } else {
       mkdirSync(config.dataDir, { recursive: true });
       dev = {
@@ -48,6 +63,8 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
   }
   const secrets = {
     encryptionKeys: config.encryptionKeys ?? dev!.encryptionKeys,
+    // The environment wins; the file's pin only applies to the file's keys.
+    activeKeyId: config.activeKeyId ?? (config.encryptionKeys ? undefined : dev?.activeKeyId),
     adminTokens: config.adminTokens?.length ? config.adminTokens : [dev!.adminToken],
   };
   if (dev && !config.adminTokens?.length) logger.warn(`Development admin token: ${dev.adminToken}`);

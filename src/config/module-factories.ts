@@ -23,6 +23,7 @@ export function signingAuthOptions(configService: ConfigService): SigningAuthMod
   const secrets = loadAppSecrets(app);
   return {
     encryptionKeys: secrets.encryptionKeys,
+    activeKeyId: secrets.activeKeyId,
     publicUrl: app.publicUrl,
     hosts: app.hosts,
     sweep: app.sweepCron ? { cron: app.sweepCron } : undefined,

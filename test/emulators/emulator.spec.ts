@@ -30,6 +30,27 @@ describe('emulator base: failure injection, latency, clock, log', () => {
     expect(emu.requests.map((r) => r.injected ?? false)).toEqual([true, true, false]);
   });
 
+  it('random faults: drawn per matching request after queued rules, until switched off', async () => {
+    const draws = [0.1, 0.9, 0.9, 0.1, 0.9, 0.9];
+    emu.setRandomFaults({
+      faults: [
+        { probability: 0.2, spec: { status: 503 } },
+        { probability: 0.5, spec: { status: 429, retryAfterSeconds: 1 } },
+      ],
+      match: (r) => r.path === '/token',
+      random: () => draws.shift() ?? 0.99,
+    });
+    emu.failNext({ status: 500 });
+    expect((await token()).status).toBe(500); // the queued rule goes first, without a draw
+    expect((await token()).status).toBe(503); // 0.1 < 0.2
+    expect((await token()).status).toBe(200); // 0.9, 0.9: no fault
+    expect((await getJson(`${emu.url}/api/x`)).status).toBe(401); // not matched: no draw
+    expect((await token()).status).toBe(503); // 0.1
+    emu.setRandomFaults(undefined);
+    expect((await token()).status).toBe(200);
+    expect(emu.stats.injectedFailures).toBe(3);
+  });
+
   it('injects a custom status/body for `count` matching requests only', async () => {
     emu.failNext({ status: 500, body: { error: 'server_error' } }, 2, (r) => r.path === '/token');
     expect((await getJson(`${emu.url}/api/x`)).status).toBe(401);

@@ -57,6 +57,17 @@ export type FailureSpec =
       delayMs?: number;
     };
 
+/**
+ * Faults drawn at random for every request (that satisfies `match`) no queued `failNext` rule claimed:
+ * each request gets the first spec whose draw hits, e.g. `[{ probability: 0.2, spec: { status: 503 } }]`.
+ */
+export interface RandomFaults {
+  faults: Array<{ probability: number; spec: FailureSpec }>;
+  match?: (req: EmulatorRequest) => boolean;
+  /** Default Math.random; pass a seeded generator for a reproducible run. */
+  random?: () => number;
+}
+
 interface FailureRule {
   spec: FailureSpec;
   remaining: number;
@@ -78,6 +89,7 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
   private readonly servers = new Map<string, Server>();
   private readonly urls = new Map<string, string>();
   private rules: FailureRule[] = [];
+  private randomFaults: RandomFaults | undefined;
   private latencyMs: number;
   private readonly initialLatencyMs: number;
   private readonly maxLogged: number;
@@ -155,9 +167,15 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
     this.rules.push({ spec, remaining: count, match });
   }
 
-  /** Removes every pending failure rule. */
+  /** Removes every pending failure rule and the random faults. */
   clearFailures(): void {
     this.rules = [];
+    this.randomFaults = undefined;
+  }
+
+  /** Injects faults at random from now on (chaos runs); `undefined` stops them. Queued rules go first. */
+  setRandomFaults(faults: RandomFaults | undefined): void {
+    this.randomFaults = faults;
   }
 
   setLatency(ms: number): void {
@@ -184,6 +202,7 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
   reset(): void {
     this.requests.length = 0;
     this.rules = [];
+    this.randomFaults = undefined;
     this.latencyMs = this.initialLatencyMs;
     this.clockFn = undefined;
     this.clockOffsetMs = 0;
@@ -264,10 +283,20 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
 
   private takeRule(request: EmulatorRequest): FailureRule | undefined {
     const i = this.rules.findIndex((r) => !r.match || r.match(request));
-    if (i < 0) return undefined;
+    if (i < 0) return this.drawRandomFault(request);
     const rule = this.rules[i];
     if (--rule.remaining <= 0) this.rules.splice(i, 1);
     return rule;
+  }
+
+  private drawRandomFault(request: EmulatorRequest): FailureRule | undefined {
+    const chaos = this.randomFaults;
+    if (!chaos || (chaos.match && !chaos.match(request))) return undefined;
+    const random = chaos.random ?? Math.random;
+    for (const { probability, spec } of chaos.faults) {
+      if (random() < probability) return { spec, remaining: 1 };
+    }
+    return undefined;
   }
 
   private injectedReply(spec: Extract<FailureSpec, { status: number }>): EmulatorReply {

@@ -107,7 +107,7 @@ export async function seedConnections(
         new Date(now + 30 * 86_400_000),
         new Date(now),
         new Date(now + 10 * 86_400_000),
-        JSON.stringify({ accountId }),
+        JSON.stringify({ accountId, baseUri: emu.url }),
         JSON.stringify({ environment: 'demo', integrationKey: CLIENT_ID, grant: 'authorization_code' }),
       );
       const a = (n: number) => `$${p + n}`;

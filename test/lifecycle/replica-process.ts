@@ -37,6 +37,15 @@ export interface ReplicaConfig {
   encryptionKeys: string;
   emulatorUrl: string;
   refresh: Record<string, number>;
+  /** Chaos suite: run the scheduled sweep with these options (the worker then imports ScheduleModule). */
+  sweep?: Record<string, unknown>;
+  /** Chaos suite: this replica's clock runs this far ahead (negative: behind) of the machine's. */
+  clockOffsetMs?: number;
+  activeKeyId?: string;
+  /** pg pool settings (`extra` of TypeORM), e.g. `{ connectionTimeoutMillis, query_timeout }`. */
+  database?: Record<string, unknown>;
+  /** Nest log levels of the worker. Default `['error']`. */
+  logger?: string[];
 }
 
 /** One app replica in its own Node process, driven over IPC (see replica.worker.mjs). */
@@ -81,6 +90,17 @@ export class Replica {
       });
       this.child.send({ ...msg, id });
     });
+  }
+
+  /** The exit code or signal when the process has ended, else undefined. */
+  get exited(): string | undefined {
+    if (this.child.signalCode !== null) return this.child.signalCode;
+    return this.child.exitCode !== null ? `exit ${this.child.exitCode}` : undefined;
+  }
+
+  /** Everything the process printed so far. */
+  logs(): string {
+    return this.output;
   }
 
   kill(): Promise<void> {

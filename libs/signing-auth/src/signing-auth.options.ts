@@ -154,8 +154,17 @@ export interface SigningAuthModuleOptions {
    * The first (or `activeKeyId`) encrypts; all of them decrypt. Required.
    */
   encryptionKeys: EncryptionKey[] | string;
-  /** The key that encrypts new values. Default: the first of `encryptionKeys`. */
+  /**
+   * The key that encrypts new values. Default: the first of `encryptionKeys`. Pin it to the current key while
+   * a rolling deploy adds a new key for decryption only (see docs/reliability.md, "Key rotation").
+   */
   activeKeyId?: string;
+  /**
+   * At start the library counts stored values per key id. A key id that `encryptionKeys` lacks is always one
+   * warning (with the counts) and shows in the health details as `missingKeys`; with `true` the app refuses to
+   * start instead (InvalidEncryptionKeysError). Default: `false`.
+   */
+  requireKeysForStoredValues?: boolean;
   /**
    * The app's external base URL, used to build OAuth callback URLs
    * (`{publicUrl}/{routePrefix}/oauth/{provider}/callback`). Default: `http://localhost:3000`.

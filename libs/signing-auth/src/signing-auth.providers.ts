@@ -16,6 +16,8 @@ import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
 import { KeyRotationService } from './crypto/key-rotation.service.js';
 import { Keyring } from './crypto/keyring.js';
 import { SecretCipher } from './crypto/secret-cipher.js';
+import { StoredKeyCensus } from './crypto/stored-key-census.js';
+import { StoredKeyCheck } from './crypto/stored-key.check.js';
 import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
@@ -63,6 +65,8 @@ export function createCoreProviders(
     ConnectionRepository,
     ConnectionsService,
     KeyRotationService,
+    StoredKeyCensus,
+    StoredKeyCheck,
     SigningAuthEventBus,
     PendingAuthorizationRepository,
     AuthorizationFlowService,

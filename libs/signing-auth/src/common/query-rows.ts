@@ -26,13 +26,22 @@ export class SigningAuthDatabaseError extends Error {
  * @internal
  */
 export async function queryRows(dataSource: DataSource, sql: string, params: unknown[] = []): Promise<Row[]> {
-  let result: unknown[];
+  const result = await guardDatabase(() => dataSource.query(sql, params) as Promise<unknown[]>);
+  if (!Array.isArray(result)) return [];
+  return (Array.isArray(result[0]) ? result[0] : result) as Row[];
+}
+
+/**
+ * Runs database work (a TypeORM repository call, say) so that whatever fails — a query, or reaching the server
+ * at all (`connect ECONNREFUSED`, a pool timeout) — surfaces as {@link SigningAuthDatabaseError}: callers get
+ * the library's typed error, never the driver's, and never the parameters it may carry.
+ * @internal
+ */
+export async function guardDatabase<T>(work: () => Promise<T>): Promise<T> {
   try {
-    result = await dataSource.query(sql, params);
+    return await work();
   } catch (error) {
     const { message, code } = (error ?? {}) as { message?: string; code?: string };
     throw new SigningAuthDatabaseError(message ?? 'unknown error', code);
   }
-  if (!Array.isArray(result)) return [];
-  return (Array.isArray(result[0]) ? result[0] : result) as Row[];
 }

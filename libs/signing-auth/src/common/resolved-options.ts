@@ -12,6 +12,7 @@ import type { EncryptionKey } from '../crypto/keyring.js';
 export interface ResolvedOptions {
   encryptionKeys: EncryptionKey[] | string;
   activeKeyId?: string;
+  requireKeysForStoredValues: boolean;
   publicUrl: string;
   routePrefix: string;
   adminApi: boolean;
@@ -88,6 +89,7 @@ export function resolveOptions(
   return {
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
+    requireKeysForStoredValues: options.requireKeysForStoredValues ?? false,
     publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
     routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,

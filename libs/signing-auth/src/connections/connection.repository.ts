@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { queryRows } from '../common/query-rows.js';
+import { guardDatabase, queryRows } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import type { TokenGrant, ValidatedConnectionInput } from '../providers/strategy.interface.js';
 import { ConnectionCipher } from './connection-cipher.js';
@@ -24,11 +24,11 @@ export class ConnectionRepository {
   }
 
   findOne(tenantId: string, provider: string): Promise<ConnectionEntity | null> {
-    return this.repo().findOne({ where: { tenantId, provider } });
+    return guardDatabase(() => this.repo().findOne({ where: { tenantId, provider } }));
   }
 
   listByTenant(tenantId: string): Promise<ConnectionEntity[]> {
-    return this.repo().find({ where: { tenantId }, order: { provider: 'ASC' } });
+    return guardDatabase(() => this.repo().find({ where: { tenantId }, order: { provider: 'ASC' } }));
   }
 
   /**

@@ -3,13 +3,21 @@ import type { DataSource } from 'typeorm';
 import { queryRows, type Row } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { SecretDecryptionError } from './crypto.errors.js';
+import { ENCRYPTED_TABLES, type EncryptedTable } from './encrypted-columns.js';
 import { SecretCipher } from './secret-cipher.js';
+import { StoredKeyCensus, type StoredKeyCount } from './stored-key-census.js';
 
 /** Result of one rotation run. @publicApi */
 export interface KeyRotationReport {
   activeKeyId: string;
   rowsScanned: number;
   valuesReencrypted: number;
+  /** Per table: rows scanned, and values re-encrypted by the key id they were under. */
+  tables: Array<{ table: string; rowsScanned: number; reencryptedByKeyId: Record<string, number> }>;
+  /** After the run, stored values per table and key id (the active key's count included), counted in the database. */
+  remaining: StoredKeyCount[];
+  /** Values still under a key other than the active one after the run: `0` means the old keys can go. */
+  valuesUnderOtherKeys: number;
   /** Values another writer changed while we worked; they were re-read and, if still old, re-encrypted. */
   concurrentUpdates: number;
   /** Values that could not be decrypted (tampered, moved, or under a key no longer in the keyring); left as they were. */
@@ -22,24 +30,6 @@ export interface KeyRotationReport {
     reason: string;
   }>;
 }
-
-interface TableSpec {
-  table: string;
-  /** column name → field name in the associated data */
-  columns: Record<string, string>;
-}
-
-const TABLES: TableSpec[] = [
-  {
-    table: 'signing_auth_connections',
-    columns: {
-      secrets_ciphertext: 'secrets',
-      access_token_ciphertext: 'access_token',
-      refresh_token_ciphertext: 'refresh_token',
-    },
-  },
-  { table: 'signing_auth_pending_authorizations', columns: { code_verifier_ciphertext: 'code_verifier' } },
-];
 
 const MAX_ATTEMPTS = 5;
 
@@ -61,6 +51,7 @@ export class KeyRotationService {
   constructor(
     @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
+    private readonly census: StoredKeyCensus,
   ) {}
 
   async rotate(options: { batchSize?: number } = {}): Promise<KeyRotationReport> {
@@ -69,17 +60,35 @@ export class KeyRotationService {
       activeKeyId: this.cipher.activeKeyId,
       rowsScanned: 0,
       valuesReencrypted: 0,
+      tables: [],
+      remaining: [],
+      valuesUnderOtherKeys: 0,
       concurrentUpdates: 0,
       failures: [],
     };
-    for (const spec of TABLES) await this.rotateTable(spec, batchSize, report);
+    for (const spec of ENCRYPTED_TABLES) {
+      const table = { table: spec.table, rowsScanned: 0, reencryptedByKeyId: {} };
+      report.tables.push(table);
+      await this.rotateTable(spec, batchSize, report, table);
+    }
+    // Counted afresh rather than derived: values written meanwhile by replicas on another key show up here.
+    report.remaining = await this.census.count();
+    report.valuesUnderOtherKeys = report.remaining
+      .filter((c) => c.keyId !== report.activeKeyId)
+      .reduce((sum, c) => sum + c.values, 0);
     this.logger.log(
-      `Re-encrypted ${report.valuesReencrypted} values in ${report.rowsScanned} rows with key "${report.activeKeyId}"`,
+      `Re-encrypted ${report.valuesReencrypted} values in ${report.rowsScanned} rows with key "${report.activeKeyId}"; ` +
+        `${report.valuesUnderOtherKeys} values left under other keys`,
     );
     return report;
   }
 
-  private async rotateTable(spec: TableSpec, batchSize: number, report: KeyRotationReport): Promise<void> {
+  private async rotateTable(
+    spec: EncryptedTable,
+    batchSize: number,
+    report: KeyRotationReport,
+    table: KeyRotationReport['tables'][number],
+  ): Promise<void> {
     const columns = Object.keys(spec.columns);
     const select = columns.map((c) => `"${c}"`).join(', ');
     let lastId = '00000000-0000-0000-0000-000000000000';
@@ -91,10 +100,11 @@ export class KeyRotationService {
         [lastId, batchSize],
       );
       if (rows.length === 0) return;
-      for (const column of columns) await this.rotateColumn(spec, column, rows, report);
+      for (const column of columns) await this.rotateColumn(spec, column, rows, report, table);
       report.rowsScanned += rows.length;
+      table.rowsScanned += rows.length;
       lastId = rows[rows.length - 1].id as string;
-      this.logger.log(`${spec.table}: ${report.rowsScanned} rows scanned`);
+      this.logger.log(`${spec.table}: ${table.rowsScanned} rows scanned`);
     }
   }
 
@@ -103,10 +113,11 @@ export class KeyRotationService {
    * not returned and get retried one by one.
    */
   private async rotateColumn(
-    spec: TableSpec,
+    spec: EncryptedTable,
     column: string,
     rows: Row[],
     report: KeyRotationReport,
+    table: KeyRotationReport['tables'][number],
   ): Promise<void> {
     const swaps: Array<{ row: Row; old: string; next: string }> = [];
     for (const row of rows) {
@@ -126,15 +137,18 @@ export class KeyRotationService {
     const swapped = new Set(result.map((r) => r.id));
     report.valuesReencrypted += swapped.size;
     for (const swap of swaps) {
-      if (swapped.has(swap.row.id as string)) continue;
+      if (swapped.has(swap.row.id as string)) {
+        countUnder(table, swap.old);
+        continue;
+      }
       report.concurrentUpdates++;
-      await this.retryValue(spec, column, swap.row, report);
+      await this.retryValue(spec, column, swap.row, report, table);
     }
   }
 
   /** The value re-encrypted under the active key; null when it already is, or cannot be decrypted. */
   private reencrypt(
-    spec: TableSpec,
+    spec: EncryptedTable,
     column: string,
     row: Row,
     current: string | null,
@@ -158,10 +172,11 @@ export class KeyRotationService {
   }
 
   private async retryValue(
-    spec: TableSpec,
+    spec: EncryptedTable,
     column: string,
     row: Row,
     report: KeyRotationReport,
+    table: KeyRotationReport['tables'][number],
   ): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const [fresh] = await queryRows(
@@ -179,6 +194,7 @@ export class KeyRotationService {
       );
       if (result.length === 1) {
         report.valuesReencrypted++;
+        countUnder(table, current as string);
         return;
       }
       report.concurrentUpdates++;
@@ -188,4 +204,9 @@ export class KeyRotationService {
         `after ${MAX_ATTEMPTS} concurrent updates; run the rotation again.`,
     );
   }
+}
+
+function countUnder(table: KeyRotationReport['tables'][number], old: string): void {
+  const keyId = SecretCipher.keyIdOf(old) ?? 'unknown';
+  table.reencryptedByKeyId[keyId] = (table.reencryptedByKeyId[keyId] ?? 0) + 1;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { StoredKeyCheck } from '../crypto/stored-key.check.js';
 import { ConnectionHealthQuery } from './connection-health.query.js';
 
 /** Thresholds of {@link SigningAuthHealthIndicator.isHealthy}. @publicApi */
@@ -16,6 +17,11 @@ export interface SigningAuthHealthOptions {
   /** Rows this app cannot read (e.g. encrypted under a key id missing from the keyring). */
   maxUnprocessable?: number;
   maxOverdue?: number;
+  /**
+   * The database gets this long to answer before the check reports it `unreachable`, so a black-holed
+   * connection never hangs the health endpoint. Default: `3000` ms.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -37,6 +43,7 @@ export class SigningAuthHealthIndicator {
 
   constructor(
     private readonly query: ConnectionHealthQuery,
+    private readonly keys: StoredKeyCheck,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -50,12 +57,12 @@ export class SigningAuthHealthIndicator {
     );
     let counts;
     try {
-      counts = await this.query.counts(overdueBefore);
+      counts = await withTimeout(this.query.counts(overdueBefore), thresholds.timeoutMs ?? 3000);
     } catch (error) {
       this.logger.warn(`Health check: the database did not answer: ${(error as Error)?.message ?? error}`);
-      return indicator.down({ database: 'unreachable' });
+      return indicator.down({ database: 'unreachable', ...this.keyDetails() });
     }
-    const data = { database: 'up', connections: counts.total, ...pick(counts) };
+    const data = { database: 'up', connections: counts.total, ...pick(counts), ...this.keyDetails() };
     const exceeded =
       counts.needsReauth > (thresholds.maxNeedsReauth ?? Infinity) ||
       counts.failing > (thresholds.maxFailing ?? Infinity) ||
@@ -63,6 +70,25 @@ export class SigningAuthHealthIndicator {
       counts.overdue > (thresholds.maxOverdue ?? Infinity);
     return exceeded ? indicator.down(data) : indicator.up(data);
   }
+
+  /** Found at start (see StoredKeyCheck): key ids of stored values this process cannot decrypt, with counts. */
+  private keyDetails(): Record<string, unknown> {
+    const { missingKeys, malformedValues, unchecked } = this.keys.findings;
+    return {
+      ...(Object.keys(missingKeys).length > 0 ? { missingKeys } : {}),
+      ...(malformedValues > 0 ? { malformedValues } : {}),
+      ...(unchecked ? { keysUnchecked: true } : {}),
+    };
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function pick(counts: { needsReauth: number; failing: number; unprocessable: number; overdue: number }) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource } from 'typeorm';
-import { queryRows, type Row } from '../common/query-rows.js';
+import { guardDatabase, queryRows, type Row } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
 import type { ConnectionStatus } from '../connections/connection-status.js';
@@ -49,7 +49,9 @@ export class RefreshLeaseRepository {
   ) {}
 
   findOne(tenantId: string, provider: string): Promise<ConnectionEntity | null> {
-    return this.dataSource.getRepository(ConnectionEntity).findOne({ where: { tenantId, provider } });
+    return guardDatabase(() =>
+      this.dataSource.getRepository(ConnectionEntity).findOne({ where: { tenantId, provider } }),
+    );
   }
 
   /**
@@ -73,7 +75,9 @@ export class RefreshLeaseRepository {
       [tenantId, provider, owner, leaseMs],
     );
     if (rows.length === 0) return null;
-    const row = await this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string });
+    const row = await guardDatabase(() =>
+      this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string }),
+    );
     if (row) this.deadlines.set(row, sent + Number(rows[0].left));
     return row;
   }
@@ -111,9 +115,9 @@ export class RefreshLeaseRepository {
     );
     if (rows.length === 0) return [];
     const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
-    const claimed = await this.dataSource
-      .getRepository(ConnectionEntity)
-      .findBy({ id: In(rows.map((r) => r.id as string)) });
+    const claimed = await guardDatabase(() =>
+      this.dataSource.getRepository(ConnectionEntity).findBy({ id: In(rows.map((r) => r.id as string)) }),
+    );
     for (const row of claimed) this.deadlines.set(row, sent + (left.get(row.id) ?? 0));
     return claimed;
   }
