@@ -17,7 +17,7 @@ interface DevSecretsFile {
 /**
  * Secrets from the environment when given (in any mode); otherwise, outside production, a development key
  * and admin token generated once and kept in `<dataDir>/dev-secrets.json` (mode 0600), so a restart can
- * still decrypt what it stored.
+ * still decrypt what it stored. The example app's start banner shows the development admin token.
  */
 export function loadAppSecrets(config: AppConfig): AppSecrets {
   const logger = new Logger('DevSecrets');
@@ -50,6 +50,5 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
     encryptionKeys: config.encryptionKeys ?? dev!.encryptionKeys,
     adminTokens: config.adminTokens?.length ? config.adminTokens : [dev!.adminToken],
   };
-  if (dev && !config.adminTokens?.length) logger.warn(`Development admin token: ${dev.adminToken}`);
   return secrets;
 }
