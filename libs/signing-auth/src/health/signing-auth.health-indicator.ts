@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionHealthQuery } from './connection-health.query.js';
 
@@ -17,7 +16,25 @@ export interface SigningAuthHealthOptions {
 }
 
 /**
- * A `@nestjs/terminus` health indicator: the database is reachable, and how many connections need
+ * What {@link SigningAuthHealthIndicator.isHealthy} returns: terminus's `HealthIndicatorResult` shape
+ * (`{ [key]: { status, ...details } }`), declared here so that the library does not need
+ * `@nestjs/terminus` installed. @publicApi
+ */
+export type SigningAuthHealthResult<Key extends string = string> = Record<
+  Key,
+  {
+    status: 'up' | 'down';
+    database: 'up' | 'unreachable';
+    connections?: number;
+    needsReauth?: number;
+    failing?: number;
+    overdue?: number;
+  }
+>;
+
+/**
+ * A health indicator for `@nestjs/terminus` (its result has terminus's shape; terminus itself is an
+ * optional peer, needed only by the host's `HealthCheckService`): the database is reachable, and how many connections need
  * re-authorization, are failing, or are overdue for refresh (a sweep that stopped shows up here).
  *
  * ```ts
@@ -29,20 +46,18 @@ export interface SigningAuthHealthOptions {
 @Injectable()
 export class SigningAuthHealthIndicator {
   private readonly logger = new Logger(SigningAuthHealthIndicator.name);
-  // Terminus's HealthIndicatorService only formats results and has no dependencies: owning one keeps this
-  // indicator injectable from any module, whether or not it imports TerminusModule.
-  private readonly indicators = new HealthIndicatorService();
 
   constructor(
     private readonly query: ConnectionHealthQuery,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  async isHealthy(
-    key = 'signingAuth',
+  async isHealthy<Key extends string = 'signingAuth'>(
+    key: Key = 'signingAuth' as Key,
     thresholds: SigningAuthHealthOptions = {},
-  ): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check(key);
+  ): Promise<SigningAuthHealthResult<Key>> {
+    const result = (details: SigningAuthHealthResult[string]) =>
+      ({ [key]: details }) as SigningAuthHealthResult<Key>;
     const overdueBefore = new Date(
       this.options.clock().getTime() - (thresholds.overdueAfterSeconds ?? 300) * 1000,
     );
@@ -51,14 +66,14 @@ export class SigningAuthHealthIndicator {
       counts = await this.query.counts(overdueBefore);
     } catch (error) {
       this.logger.warn(`Health check: the database did not answer: ${(error as Error)?.message ?? error}`);
-      return indicator.down({ database: 'unreachable' });
+      return result({ status: 'down', database: 'unreachable' });
     }
-    const data = { database: 'up', connections: counts.total, ...pick(counts) };
+    const data = { database: 'up' as const, connections: counts.total, ...pick(counts) };
     const exceeded =
       counts.needsReauth > (thresholds.maxNeedsReauth ?? Infinity) ||
       counts.failing > (thresholds.maxFailing ?? Infinity) ||
       counts.overdue > (thresholds.maxOverdue ?? Infinity);
-    return exceeded ? indicator.down(data) : indicator.up(data);
+    return result({ status: exceeded ? 'down' : 'up', ...data });
   }
 }
 
