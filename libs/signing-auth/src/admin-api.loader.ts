@@ -8,16 +8,15 @@ type CreateAdminControllers = (prefix: string) => Type<unknown>[];
  * swagger-ui. The controllers are therefore loaded here, once, when the package is imported, and only
  * `adminApi: true` requires them to be there. @internal
  */
-const loaded: { create?: CreateAdminControllers; missing?: string } = await import(
-  './admin/admin-controllers.js'
-).then(
-  (module) => ({ create: module.createAdminControllers }),
-  (error: unknown) => {
-    const missing = missingPackage(error);
-    if (!missing) throw error;
-    return { missing };
-  },
-);
+const loaded: { create?: CreateAdminControllers; missing?: string } =
+  await import('./admin/admin-controllers.js').then(
+    (module) => ({ create: module.createAdminControllers }),
+    (error: unknown) => {
+      const missing = missingPackage(error);
+      if (!missing) throw error;
+      return { missing };
+    },
+  );
 
 export class AdminApiUnavailableError extends Error {
   override readonly name = 'AdminApiUnavailableError';
