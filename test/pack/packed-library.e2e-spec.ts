@@ -103,6 +103,9 @@ describe('the packed library', () => {
     ]);
     const readme = await readFile(join(app, 'node_modules/signing-auth/README.md'), 'utf8');
     const written = await writeReadmeFiles(readme, app);
+    // The repository README shows some of the same files: they must be these (so they compile too).
+    const repoReadme = await readFile(join(repo, 'README.md'), 'utf8');
+    for (const [path, body] of readmeFiles(repoReadme)) expect(readmeFiles(readme).get(path)).toBe(body);
     expect(written).toEqual(
       expect.arrayContaining([
         'tsconfig.json',
@@ -169,17 +172,24 @@ describe('the packed library', () => {
   }
 });
 
-/** Writes every fenced block whose first line is `// file: <path>`; returns the paths. */
-async function writeReadmeFiles(readme: string, dir: string): Promise<string[]> {
-  const written: string[] = [];
+/** Every fenced block whose first line is `// file: <path>`, by path. */
+function readmeFiles(readme: string): Map<string, string> {
+  const files = new Map<string, string>();
   for (const [, body] of readme.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) {
     const header = /^\/\/ file: (\S+)\n/.exec(body);
-    if (!header) continue;
-    await mkdir(dirname(join(dir, header[1])), { recursive: true });
-    await writeFile(join(dir, header[1]), body.slice(header[0].length));
-    written.push(header[1]);
+    if (header) files.set(header[1], body.slice(header[0].length));
   }
-  return written;
+  return files;
+}
+
+/** Writes the README's files into `dir`; returns their paths. */
+async function writeReadmeFiles(readme: string, dir: string): Promise<string[]> {
+  const files = readmeFiles(readme);
+  for (const [path, body] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), body);
+  }
+  return [...files.keys()];
 }
 
 /** Test-owned, compiled together with the README's files: boots them and makes a signed call. */
