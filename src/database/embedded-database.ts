@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { PGliteDriver, getPGliteInstance } from 'typeorm-pglite';
 import { lockEmbeddedDatabase } from './embedded-database-lock.js';
@@ -41,6 +42,11 @@ export function openEmbeddedDatabase(
         'longer on a busy machine)...',
     );
   }
+  // PGlite is ~9 MB of WebAssembly. V8 compiles it with its baseline compiler and then re-optimises hot
+  // functions in the background; for a process that opens the database once and runs small queries that
+  // second tier costs more than it saves: measured here, --liftoff-only cut the CPU of creating the database
+  // by ~25 % (13.5 → 10.3 s) and of reopening it by ~15 %. It only affects WebAssembly, i.e. PGlite.
+  setFlagsFromString('--liftoff-only');
   const driver = new PGliteDriver({ dataDir: dir }).driver;
   const ready = getPGliteInstance().then(() => {
     if (creating) logger.log(`Embedded database created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
