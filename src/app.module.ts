@@ -9,6 +9,7 @@ import { appConfigModule, signingAuthOptions, typeOrmOptions } from './config/mo
 import { ConnectPageController } from './connect-page/connect-page.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { RootController } from './root/root.controller.js';
 
 /**
  * The example host app. It owns TypeORM, the scheduler and the event emitter; signing-auth plugs into
@@ -27,6 +28,6 @@ import { MetricsController } from './metrics/metrics.controller.js';
       useFactory: signingAuthOptions,
     }),
   ],
-  controllers: [HealthController, MetricsController, ConnectPageController],
+  controllers: [RootController, HealthController, MetricsController, ConnectPageController],
 })
 export class AppModule {}

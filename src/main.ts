@@ -1,20 +1,33 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
 import { validateAppConfig } from './config/app-config.js';
-import { setupSwagger } from './docs/swagger.js';
+import { loadAppSecrets } from './config/dev-secrets.js';
+import { openEmbeddedDatabase } from './database/embedded-database.js';
+import { QuietStartupLogger } from './startup/quiet-startup.logger.js';
+import { startBanner } from './startup/start-banner.js';
 
 const logger = new Logger('Main');
 try {
   const config = validateAppConfig(process.env);
-  const app = await NestFactory.create(AppModule);
+  // Before the app's modules load: the embedded database opens (or is created) meanwhile.
+  if (!config.databaseUrl) openEmbeddedDatabase(config.dataDir);
+  const secrets = loadAppSecrets(config);
+  const [{ NestFactory }, { AppModule }, { setupSwagger }] = await Promise.all([
+    import('@nestjs/core'),
+    import('./app.module.js'),
+    import('./docs/swagger.js'),
+  ]);
+  const app = await NestFactory.create(AppModule, { logger: new QuietStartupLogger() });
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.listen(config.port, '0.0.0.0');
-  logger.log(
-    `signing-auth example app listening on ${await app.getUrl()} ` +
-      `(database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded, in ${config.dataDir}/pglite`})`,
+  const { port } = app.getHttpServer().address() as { port: number };
+  console.log(
+    startBanner({
+      baseUrl: `http://localhost:${port}`,
+      config,
+      devAdminToken: config.adminTokens?.length ? undefined : secrets.adminTokens[0],
+    }),
   );
 } catch (error) {
   logger.error((error as Error).message);

@@ -39,7 +39,7 @@ export function readDevSecrets(file: string): DevSecretsFile {
 /**
  * Secrets from the environment when given (in any mode); otherwise, outside production, a development key
  * and admin token generated once and kept in `<dataDir>/dev-secrets.json` (mode 0600), so a restart can
- * still decrypt what it stored.
+ * still decrypt what it stored. The example app's start banner shows the development admin token.
  */
 export function loadAppSecrets(config: AppConfig): AppSecrets {
   const logger = new Logger('DevSecrets');
@@ -67,6 +67,5 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
     activeKeyId: config.activeKeyId ?? (config.encryptionKeys ? undefined : dev?.activeKeyId),
     adminTokens: config.adminTokens?.length ? config.adminTokens : [dev!.adminToken],
   };
-  if (dev && !config.adminTokens?.length) logger.warn(`Development admin token: ${dev.adminToken}`);
   return secrets;
 }

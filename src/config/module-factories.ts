@@ -14,8 +14,8 @@ export const appConfigModule = ConfigModule.forRoot({
 
 export const appConfig = (configService: ConfigService): AppConfig => configService.get<AppConfig>('app')!;
 
-export function typeOrmOptions(configService: ConfigService): TypeOrmModuleOptions {
-  return { ...dataSourceOptions(appConfig(configService)), retryAttempts: 2 };
+export async function typeOrmOptions(configService: ConfigService): Promise<TypeOrmModuleOptions> {
+  return { ...(await dataSourceOptions(appConfig(configService))), retryAttempts: 2 };
 }
 
 export function signingAuthOptions(configService: ConfigService): SigningAuthModuleOptions {

@@ -123,7 +123,8 @@ describeWithBrowser('Connect page in a real browser', () => {
 
   /** Nothing sticks out sideways, and no table cell is squeezed to a letter-wide column. */
   async function expectFitsWidth(width: number): Promise<void> {
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    // Runs in the page, so a string keeps the DOM's types out of this Node-typed file.
+    const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect({ width, scrollWidth }).toEqual({ width, scrollWidth: width });
     // "Last error" used to be squeezed into a column a few letters wide.
     const errorWidths = await page

@@ -9,6 +9,7 @@ export type { ConnectionStatus } from './connections/connection-status.js';
 export { SIGNING_AUTH_ENTITIES } from './connections/entities.js';
 export { SIGNING_AUTH_MIGRATIONS } from './migrations/index.js';
 export { SigningAuthModule } from './signing-auth.module.js';
+export { AdminApiUnavailableError } from './admin-api.loader.js';
 export { ConnectionsService, type ConnectionInput } from './connections/connections.service.js';
 export type { ConnectionView } from './connections/connection-view.js';
 export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotation.service.js';
@@ -33,6 +34,7 @@ export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js
 export {
   SigningAuthHealthIndicator,
   type SigningAuthHealthOptions,
+  type SigningAuthHealthResult,
 } from './health/signing-auth.health-indicator.js';
 export type { ConnectionHealthCounts } from './health/connection-health.query.js';
 export { SigningAuthMetricNames } from './metrics/signing-auth.metrics.js';

@@ -1,7 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { createAdminControllers } from './admin/admin-controllers.js';
+import { createAdminControllers } from './admin-api.loader.js';
 import { normalizePrefix, resolveOptions } from './common/resolved-options.js';
 import { SIGNING_AUTH_ENTITIES } from './connections/entities.js';
 import { Keyring } from './crypto/keyring.js';

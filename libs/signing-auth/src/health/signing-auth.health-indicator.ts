@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { StoredKeyCheck } from '../crypto/stored-key.check.js';
 import { ConnectionHealthQuery } from './connection-health.query.js';
@@ -25,7 +24,30 @@ export interface SigningAuthHealthOptions {
 }
 
 /**
- * A `@nestjs/terminus` health indicator: the database is reachable, and how many connections need
+ * What {@link SigningAuthHealthIndicator.isHealthy} returns: terminus's `HealthIndicatorResult` shape
+ * (`{ [key]: { status, ...details } }`), declared here so that the library does not need
+ * `@nestjs/terminus` installed. @publicApi
+ */
+export type SigningAuthHealthResult<Key extends string = string> = Record<
+  Key,
+  {
+    status: 'up' | 'down';
+    database: 'up' | 'unreachable';
+    connections?: number;
+    needsReauth?: number;
+    failing?: number;
+    unprocessable?: number;
+    overdue?: number;
+    /** Key ids of stored values that are missing from the keyring, with their counts (found at start). */
+    missingKeys?: Record<string, number>;
+    malformedValues?: number;
+    keysUnchecked?: boolean;
+  }
+>;
+
+/**
+ * A health indicator for `@nestjs/terminus` (its result has terminus's shape; terminus itself is an
+ * optional peer, needed only by the host's `HealthCheckService`): the database is reachable, and how many connections need
  * re-authorization, are failing, or are overdue for refresh (a sweep that stopped shows up here).
  *
  * ```ts
@@ -37,9 +59,6 @@ export interface SigningAuthHealthOptions {
 @Injectable()
 export class SigningAuthHealthIndicator {
   private readonly logger = new Logger(SigningAuthHealthIndicator.name);
-  // Terminus's HealthIndicatorService only formats results and has no dependencies: owning one keeps this
-  // indicator injectable from any module, whether or not it imports TerminusModule.
-  private readonly indicators = new HealthIndicatorService();
 
   constructor(
     private readonly query: ConnectionHealthQuery,
@@ -47,11 +66,12 @@ export class SigningAuthHealthIndicator {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  async isHealthy(
-    key = 'signingAuth',
+  async isHealthy<Key extends string = 'signingAuth'>(
+    key: Key = 'signingAuth' as Key,
     thresholds: SigningAuthHealthOptions = {},
-  ): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check(key);
+  ): Promise<SigningAuthHealthResult<Key>> {
+    const result = (details: SigningAuthHealthResult[string]) =>
+      ({ [key]: details }) as SigningAuthHealthResult<Key>;
     const overdueBefore = new Date(
       this.options.clock().getTime() - (thresholds.overdueAfterSeconds ?? 300) * 1000,
     );
@@ -60,15 +80,20 @@ export class SigningAuthHealthIndicator {
       counts = await withTimeout(this.query.counts(overdueBefore), thresholds.timeoutMs ?? 3000);
     } catch (error) {
       this.logger.warn(`Health check: the database did not answer: ${(error as Error)?.message ?? error}`);
-      return indicator.down({ database: 'unreachable', ...this.keyDetails() });
+      return result({ status: 'down', database: 'unreachable', ...this.keyDetails() });
     }
-    const data = { database: 'up', connections: counts.total, ...pick(counts), ...this.keyDetails() };
+    const data = {
+      database: 'up' as const,
+      connections: counts.total,
+      ...pick(counts),
+      ...this.keyDetails(),
+    };
     const exceeded =
       counts.needsReauth > (thresholds.maxNeedsReauth ?? Infinity) ||
       counts.failing > (thresholds.maxFailing ?? Infinity) ||
       counts.unprocessable > (thresholds.maxUnprocessable ?? Infinity) ||
       counts.overdue > (thresholds.maxOverdue ?? Infinity);
-    return exceeded ? indicator.down(data) : indicator.up(data);
+    return result({ status: exceeded ? 'down' : 'up', ...data });
   }
 
   /** Found at start (see StoredKeyCheck): key ids of stored values this process cannot decrypt, with counts. */

@@ -1,0 +1,11 @@
+import { Controller, Get, Redirect } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+
+/** `GET /` sends a browser to the Connect page, the example app's only page. */
+@ApiExcludeController()
+@Controller()
+export class RootController {
+  @Get()
+  @Redirect('/connect/', 302)
+  root(): void {}
+}
