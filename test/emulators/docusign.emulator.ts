@@ -31,6 +31,8 @@ import { AuthCodeStore, GrantStore, pkceProblem } from './oauth-store.js';
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const DAY = 86_400;
+/** What DocuSign's account servers call themselves in a JWT `aud` (providers.md §1.7). */
+const REAL_HOSTS = { demo: 'account-d.docusign.com', production: 'account.docusign.com' };
 
 interface User {
   sub: string;
@@ -235,7 +237,7 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
 
   private async jwtGrant(assertion: string | undefined): Promise<EmulatorReply> {
     const checked = await checkAssertion(assertion, (iss) => this.clients.get(iss), {
-      audience: this.options.jwtAudience ?? this.host,
+      audience: this.options.jwtAudience ?? REAL_HOSTS[this.options.environment ?? 'demo'],
       now: this.now(),
       maxLifetimeSeconds: this.options.maxJwtLifetimeSeconds ?? 3600,
     });

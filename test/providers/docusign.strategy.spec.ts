@@ -319,7 +319,12 @@ describe('DocuSign strategy against the emulator', () => {
       const assertion = String(emu.requests.filter((r) => r.body.assertion).at(-1)!.body.assertion);
       expect(decodeProtectedHeader(assertion)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
       const claims = decodeJwt(assertion);
-      expect(claims).toMatchObject({ iss: IK, sub: USER, aud: emu.host, scope: 'signature impersonation' });
+      expect(claims).toMatchObject({
+        iss: IK,
+        sub: USER,
+        aud: 'account-d.docusign.com', // DocuSign's host, not the emulator that carried the request
+        scope: 'signature impersonation',
+      });
       expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(3600);
       expect(await strategy.afterConnect!(connection, grant, context())).toMatchObject({
         accountId: ACCOUNT_B,

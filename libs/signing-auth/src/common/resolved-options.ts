@@ -114,11 +114,20 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Drops empty values and trailing slashes, one level deep (the per-environment maps). */
 function stripTrailingSlashes(hosts: ProviderHostOverrides): ProviderHostOverrides {
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.length > 0 ? value.replace(/\/+$/, '') : undefined;
+    if (!value || typeof value !== 'object') return undefined;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, clean(v)] as const)
+      .filter(([, v]) => typeof v === 'string');
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  };
   return Object.fromEntries(
     Object.entries(hosts)
-      .filter(([, v]) => typeof v === 'string' && v.length > 0)
-      .map(([k, v]) => [k, (v as string).replace(/\/+$/, '')]),
+      .map(([k, v]) => [k, clean(v)] as const)
+      .filter(([, v]) => v !== undefined),
   ) as ProviderHostOverrides;
 }
 

@@ -30,10 +30,11 @@ export class DocSpringStrategy extends BaseProviderStrategy {
     return false;
   }
 
-  /** The API origin (without `/api/v1`): the host override, or the region's host. */
+  /** The API origin (without `/api/v1`): the region's override, the all-region override, or the region's host. */
   apiBaseUrl(connection: StrategyConnection): string {
-    const region = (connection.config.region as 'us' | 'eu' | undefined) ?? 'us';
-    return this.deps.hosts.docspringApiUrl ?? HOSTS[region] ?? HOSTS.us;
+    const region = connection.config.region === 'eu' ? 'eu' : 'us';
+    const { hosts } = this.deps;
+    return hosts.docspringApiUrls?.[region] ?? hosts.docspringApiUrl ?? HOSTS[region];
   }
 
   async refresh(connection: StrategyConnection): Promise<TokenGrant> {

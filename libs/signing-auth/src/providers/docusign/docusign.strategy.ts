@@ -73,9 +73,24 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     return this.config(connection).grant === 'jwt';
   }
 
-  /** The account server: the host override, or DocuSign's demo/production host. */
+  /** Where requests to the account server go: the environment's override, the all-environment one, or DocuSign's host. */
   oauthBaseUrl(connection: StrategyConnection): string {
-    return this.deps.hosts.docusignOAuthUrl ?? HOSTS[this.config(connection).environment] ?? HOSTS.demo;
+    const environment = this.environmentOf(connection);
+    const { hosts } = this.deps;
+    return hosts.docusignOAuthUrls?.[environment] ?? hosts.docusignOAuthUrl ?? HOSTS[environment];
+  }
+
+  /**
+   * The JWT `aud`: the environment's real account host whatever carries the request (a proxy or an
+   * emulator must not change what DocuSign checks). Only a private deployment sets `docusignJwtAudience`.
+   */
+  jwtAudience(connection: StrategyConnection): string {
+    const environment = this.environmentOf(connection);
+    return this.deps.hosts.docusignJwtAudience?.[environment] ?? new URL(HOSTS[environment]).host;
+  }
+
+  private environmentOf(connection: StrategyConnection): 'demo' | 'production' {
+    return this.config(connection).environment === 'production' ? 'production' : 'demo';
   }
 
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
@@ -193,7 +208,7 @@ export class DocuSignStrategy extends BaseProviderStrategy {
       assertion = await signDocuSignAssertion({
         integrationKey: config.integrationKey,
         userId: config.userId ?? '',
-        audience: new URL(this.oauthBaseUrl(connection)).host,
+        audience: this.jwtAudience(connection),
         scopes: this.scopesOf(config),
         privateKeyPem: connection.secrets.privateKey ?? '',
         now: context.now(),
