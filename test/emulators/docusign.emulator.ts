@@ -51,6 +51,7 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     reuseDetections: 0,
     userinfoRequests: 0,
     restRequests: 0,
+    adminConsents: 0,
   };
   private readonly clients = new Map<string, Client>();
   private readonly users = new Map<string, User>();
@@ -157,8 +158,14 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       : undefined;
     const user = hinted ?? this.users.get(this.approvingUser ?? '') ?? this.users.values().next().value;
     if (this.denyAll || !user) return back({ error: 'access_denied' });
-    // Approving `impersonation` is how individual JWT consent is given (providers.md §1.7).
+    // Approving `impersonation` is how individual JWT consent is given (providers.md §1.7). An admin's
+    // `scope=openid&admin_consent_scope=signature impersonation` consents for every user of the organization
+    // (here: every user the emulator knows).
     if (scopes.includes('impersonation')) this.grantConsent(client.clientId, user.sub);
+    if (scopes.includes('openid') && splitScopes(q.admin_consent_scope).includes('impersonation')) {
+      for (const member of this.users.values()) this.grantConsent(client.clientId, member.sub);
+      this.stats.adminConsents++;
+    }
     const code = this.codes.issue({
       clientId: client.clientId,
       userId: user.sub,

@@ -62,4 +62,6 @@ export interface DocuSignStats extends BaseStats {
   reuseDetections: number;
   userinfoRequests: number;
   restRequests: number;
+  /** `/oauth/auth` approvals with `scope=openid` and `admin_consent_scope` containing `impersonation`. */
+  adminConsents: number;
 }

@@ -296,15 +296,24 @@ describe('DocuSign strategy against the emulator', () => {
   });
 
   describe('JWT grant', () => {
-    it('needs consent first: consent_required → needs_reauth with the consent URL', async () => {
+    it('needs consent first: consent_required → needs_reauth; the consent URL is built with a state', async () => {
       emu.revokeConsent(IK, USER);
       const failure = await failureOf(() => strategy.refresh(jwtConnection(), context()));
       expect(failure.kind).toBe('needs_reauth');
       expect(failure.details.code).toBe('consent_required');
-      const consent = new URL(failure.details.consentUrl ?? '');
+      // A URL without a state would end on an error page: the library issues one with a pending state.
+      expect(failure.details.consentUrl).toBeUndefined();
+      const consent = new URL(
+        strategy.buildAuthorizationUrl!(jwtConnection(), {
+          redirectUri: callbackUrl('docusign'),
+          state: 'st',
+          codeChallenge: 'cc',
+        }),
+      );
       expect(`${consent.origin}${consent.pathname}`).toBe(`${emu.url}/oauth/auth`);
       expect(consent.searchParams.get('scope')).toBe('signature impersonation');
       expect(consent.searchParams.get('client_id')).toBe(IK);
+      expect(consent.searchParams.get('state')).toBe('st');
       expect(consent.searchParams.get('redirect_uri')).toBe(callbackUrl('docusign'));
       expectNoSecrets(failure, [keys.privateKey]);
     });

@@ -159,6 +159,12 @@ export interface SigningAuthModuleOptions {
   publicUrl?: string;
   /** Host overrides for the built-in strategies. Default: the providers' production hosts. */
   hosts?: ProviderHostOverrides;
+  /**
+   * How long a consent link handed out with a `consent_required` failure (DocuSign JWT: `metadata.consentUrl`,
+   * `SigningAuthReauthRequiredError.consentUrl`) stays valid. Each such failure issues a new one.
+   * Default: `604800` (7 days).
+   */
+  consentLinkTtlSeconds?: number;
   /** Unconfirmed provider facts, as settings. Default: DocuSign refresh tokens live 30 days, JWT assertions 1 hour. */
   providerSettings?: ProviderSettings;
   /** Extra strategies (custom providers); one with a built-in id replaces the built-in. Default: `[]`. */

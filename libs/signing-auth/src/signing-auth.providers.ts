@@ -6,6 +6,7 @@ import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
+import { AuthorizationLinkService } from './authorization/authorization-link.service.js';
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
@@ -62,6 +63,7 @@ export function createCoreProviders(
     KeyRotationService,
     SigningAuthEventBus,
     PendingAuthorizationRepository,
+    AuthorizationLinkService,
     AuthorizationFlowService,
     DocSpringDataRequestService,
     ConnectionHealthQuery,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
@@ -8,8 +7,6 @@ import { toConnectionView, type ConnectionView } from '../connections/connection
 import { SecretCipher } from '../crypto/secret-cipher.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
-import { oauthRedirectUri } from '../providers/built-in-strategies.js';
-import { pkceChallengeS256, randomUrlSafe } from '../providers/shared/pkce.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import type { StrategyContext } from '../providers/strategy.interface.js';
 import {
@@ -17,12 +14,9 @@ import {
   AuthorizationStateError,
   ProviderAuthorizationError,
 } from './authorization.errors.js';
+import { AuthorizationLinkService, hashState, VERIFIER_FIELD } from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
-
-/** How long a started authorization may wait for its callback. */
-const PENDING_TTL_MS = 10 * 60_000;
-const VERIFIER_FIELD = 'code_verifier';
 
 /** The query of the provider's redirect back to the callback URL. @publicApi */
 export interface AuthorizationCallbackParams {
@@ -48,6 +42,7 @@ export class AuthorizationFlowService {
     private readonly connectionCipher: ConnectionCipher,
     private readonly cipher: SecretCipher,
     private readonly pending: PendingAuthorizationRepository,
+    private readonly links: AuthorizationLinkService,
     private readonly strategies: StrategyRegistry,
     private readonly events: SigningAuthEventBus,
     private readonly refresher: TokenRefresher,
@@ -69,27 +64,7 @@ export class AuthorizationFlowService {
     if (!flows || !strategy.buildAuthorizationUrl || !strategy.exchangeCode) {
       throw new AuthorizationNotSupportedError(tenantId, provider);
     }
-    const now = this.options.clock();
-    // 256 bits each: the state is a bearer secret until the callback arrives.
-    const state = randomUrlSafe(32);
-    const verifier = randomUrlSafe(32);
-    const redirectUri = oauthRedirectUri(this.options, provider);
-    const expiresAt = new Date(now.getTime() + PENDING_TTL_MS);
-    await this.pending.purge(now);
-    await this.pending.insert({
-      stateHash: hashState(state),
-      tenantId,
-      provider,
-      codeVerifierCiphertext: this.cipher.encrypt(verifier, { tenantId, provider, field: VERIFIER_FIELD }),
-      redirectUri,
-      expiresAt,
-      now,
-    });
-    const authorizationUrl = strategy.buildAuthorizationUrl(connection, {
-      redirectUri,
-      state,
-      codeChallenge: pkceChallengeS256(verifier),
-    });
+    const { authorizationUrl, expiresAt } = await this.links.issue('authorization', connection, strategy);
     return { authorizationUrl, expiresAt: expiresAt.toISOString() };
   }
 
@@ -134,6 +109,10 @@ export class AuthorizationFlowService {
     const row = await this.connections.findOne(tenantId, provider);
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
     const connection = this.connectionCipher.decryptRow(row);
+    // A consent link outlives the connect flow: the connection may have changed grant meanwhile.
+    if (pending.kind === 'consent' && strategy.supportsConsentFlow?.(connection) !== true) {
+      throw new AuthorizationNotSupportedError(tenantId, provider);
+    }
     const codeVerifier = this.cipher.decrypt(pending.codeVerifierCiphertext, {
       tenantId,
       provider,
@@ -171,11 +150,6 @@ export class AuthorizationFlowService {
   private context(): StrategyContext {
     return { signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs), now: this.options.clock };
   }
-}
-
-/** Only the SHA-256 of a state is stored: a database reader cannot complete someone else's flow. */
-function hashState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
 }
 
 /** Callback parameters come from the browser: bound what we carry into errors and logs. */

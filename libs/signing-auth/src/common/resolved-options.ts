@@ -16,6 +16,7 @@ export interface ResolvedOptions {
   routePrefix: string;
   adminApi: boolean;
   hosts: ProviderHostOverrides;
+  consentLinkTtlSeconds: number;
   providerSettings: { docusign: { refreshTokenLifetimeDays: number; jwtLifetimeSeconds: number } };
   strategies: SigningAuthStrategy[];
   refresh: {
@@ -85,6 +86,7 @@ export function resolveOptions(
     routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
+    consentLinkTtlSeconds: positive('consentLinkTtlSeconds', options.consentLinkTtlSeconds, 604_800),
     providerSettings: resolveProviderSettings(options),
     strategies: options.strategies ?? [],
     refresh,
@@ -103,6 +105,15 @@ export function resolveOptions(
     clock: options.clock ?? (() => new Date()),
     http: { tenantResolver: options.http?.tenantResolver },
   };
+}
+
+/** A positive number option, or its default; anything else fails at bootstrap naming the option. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`signing-auth: ${name} must be a positive number (got ${String(value)}).`);
+  }
+  return value;
 }
 
 /** `/signing-auth/` → `signing-auth`. */

@@ -1,6 +1,7 @@
 import {
   ArrayMaxSize,
   IsArray,
+  IsEmail,
   IsIn,
   IsNotEmpty,
   IsOptional,
@@ -41,6 +42,17 @@ export class DocuSignConfigDto {
     message: 'must be the GUID of the user to impersonate (required for the jwt grant)',
   })
   userId?: string;
+
+  /** JWT consent: the impersonated user's email, pre-filled on DocuSign's login page (`login_hint`). */
+  @IsOptional()
+  @IsEmail({}, { message: "must be the impersonated user's email address" })
+  @MaxLength(320)
+  loginHint?: string;
+
+  /** JWT consent: `individual` (default; the user approves) or `admin` (an organization admin approves for its users). */
+  @IsOptional()
+  @IsIn(['individual', 'admin'])
+  consent?: 'individual' | 'admin';
 }
 
 /** `secrets` of a DocuSign connection. @internal */

@@ -31,6 +31,8 @@ interface DocuSignConfig {
   scopes?: string[];
   accountId?: string;
   userId?: string;
+  loginHint?: string;
+  consent?: 'individual' | 'admin';
 }
 
 /**
@@ -52,6 +54,10 @@ export class DocuSignStrategy extends BaseProviderStrategy {
       throw new ConnectionValidationError(`secrets.${needed}`, `is required for the ${config.grant} grant`);
     if (secrets[unused])
       throw new ConnectionValidationError(`secrets.${unused}`, `is not used by the ${config.grant} grant`);
+    for (const field of ['loginHint', 'consent'] as const) {
+      if (!jwt && config[field] !== undefined)
+        throw new ConnectionValidationError(`config.${field}`, 'is only used by the jwt grant');
+    }
     const scopes = this.scopesOf(config);
     if (jwt && !scopes.includes('impersonation')) {
       throw new ConnectionValidationError('config.scopes', 'must include "impersonation" for the jwt grant');
@@ -93,27 +99,28 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     return this.config(connection).environment === 'production' ? 'production' : 'demo';
   }
 
+  /**
+   * The authorization-code flow's URL, or for a JWT connection the consent URL (the callback then mints
+   * the first token with the JWT grant). Both carry the state and PKCE challenge the library keeps.
+   * JWT consent is individual (`signature impersonation`, `login_hint` = `config.loginHint` when set) or,
+   * with `config.consent: 'admin'`, an organization admin's consent for every user of the organization's
+   * reserved domains: `scope=openid` plus `admin_consent_scope` (DocuSign's "admin consent for external
+   * applications").
+   */
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
     const config = this.config(connection);
+    const scopes = this.scopesOf(config).join(' ');
+    const admin = config.grant === 'jwt' && config.consent === 'admin';
     return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
       response_type: 'code',
-      scope: this.scopesOf(config).join(' '),
+      scope: admin ? 'openid' : scopes,
+      admin_consent_scope: admin ? scopes : undefined,
       client_id: config.integrationKey,
       redirect_uri: params.redirectUri,
       state: params.state,
       code_challenge: params.codeChallenge,
       code_challenge_method: 'S256',
-    })}`;
-  }
-
-  /** Where an admin or the user grants JWT consent (`signature impersonation`). */
-  consentUrl(connection: StrategyConnection): string {
-    const config = this.config(connection);
-    return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
-      response_type: 'code',
-      scope: this.scopesOf(config).join(' '),
-      client_id: config.integrationKey,
-      redirect_uri: this.deps.redirectUri(this.id),
+      login_hint: config.grant === 'jwt' && !admin ? config.loginHint : undefined,
     })}`;
   }
 
@@ -235,14 +242,13 @@ export class DocuSignStrategy extends BaseProviderStrategy {
       return grantFromTokenResponse(body, { now: context.now(), refreshToken: 'none' }, failure);
     } catch (error) {
       if (error instanceof ProviderFailure && error.details.code === 'consent_required') {
-        const consentUrl = this.consentUrl(connection);
-        this.logger.warn(
-          `DocuSign consent is missing for tenant "${connection.tenantId}"; consent URL: ${consentUrl}`,
-        );
+        // No URL here: the library issues a consent link with a state (see AuthorizationLinkService), so
+        // DocuSign's redirect completes at the callback instead of ending on an error page.
+        this.logger.warn(`DocuSign consent is missing for tenant "${connection.tenantId}"`);
         throw new ProviderFailure(
           'needs_reauth',
           `docusign jwt grant for tenant "${connection.tenantId}": consent required; open the consentUrl to grant it`,
-          { ...error.details, consentUrl },
+          error.details,
         );
       }
       throw error;
