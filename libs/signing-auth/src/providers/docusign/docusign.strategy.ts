@@ -159,7 +159,8 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     grant: TokenGrant,
     context: StrategyContext,
   ): Promise<Record<string, unknown>> {
-    const failure = this.failureContext(connection, 'userinfo', [grant.accessToken]);
+    // A 401 here is about the access token just obtained, not about the client credentials.
+    const failure = { ...this.failureContext(connection, 'userinfo', [grant.accessToken]), bearer: true };
     const userinfo = await this.http.request(
       {
         method: 'GET',

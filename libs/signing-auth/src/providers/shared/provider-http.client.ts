@@ -66,7 +66,7 @@ export class ProviderHttpClient {
     if (!ok) {
       throw classifyHttpFailure(
         failure,
-        { status: response.status, retryAfter: response.headers.get('retry-after'), body: parsed },
+        { status: response.status, headers: response.headers, body: parsed },
         context.now(),
       );
     }
