@@ -35,6 +35,7 @@ export async function startHttpTestApp(options: {
   /** The host's own HttpModule (global), next to the library's. */
   hostHttpModule?: boolean;
   imports?: DynamicModule[];
+  clock?: () => Date;
 }): Promise<HttpTestApp> {
   const db = await createTestDatabase();
   const queries = new QueryCounter();
@@ -47,6 +48,7 @@ export async function startHttpTestApp(options: {
         hosts: options.hosts,
         http: options.http,
         sweep: { enabled: false },
+        clock: options.clock,
       }),
       ...(options.imports ?? []),
     ],

@@ -8,7 +8,13 @@ import { SecretCipher } from '../crypto/secret-cipher.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
-import type { StrategyContext } from '../providers/strategy.interface.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+import type {
+  SigningAuthStrategy,
+  StrategyConnection,
+  StrategyContext,
+  TokenGrant,
+} from '../providers/strategy.interface.js';
 import {
   AuthorizationNotSupportedError,
   AuthorizationStateError,
@@ -17,6 +23,9 @@ import {
 import { AuthorizationLinkService, hashState, VERIFIER_FIELD } from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
+
+/** Pauses between attempts of the post-connect step within one callback (then the sweep takes over). */
+const POST_CONNECT_DELAYS_MS = [250, 1_000];
 
 /** The query of the provider's redirect back to the callback URL. @publicApi */
 export interface AuthorizationCallbackParams {
@@ -126,25 +135,58 @@ export class AuthorizationFlowService {
       { code: params.code, redirectUri: pending.redirectUri, codeVerifier },
       context,
     );
-    // `connectedAt` marks the post-connect step done, so the refresher does not repeat it.
-    const metadata = strategy.afterConnect
-      ? {
-          ...(await strategy.afterConnect(connection, grant, this.context())),
-          connectedAt: this.options.clock().toISOString(),
-        }
-      : {};
-    const stored = await this.connections.storeConnectedGrant(
+    // The grant first: a new refresh token must never be lost to a userinfo outage that follows.
+    // `accountPending` makes `docusignAccountBase` fail typed, and the sweep retry, until the account is known.
+    let stored = await this.connections.storeConnectedGrant(
       tenantId,
       provider,
       grant,
-      metadata,
+      strategy.afterConnect ? { accountPending: true } : {},
       this.options.clock(),
     );
+    if (!stored) throw new ConnectionNotFoundError(tenantId, provider);
+    if (strategy.afterConnect) {
+      const metadata = await this.postConnect(strategy, connection, grant);
+      if (metadata) stored = (await this.connections.replaceMetadata(stored, metadata)) ?? stored;
+    }
     if (!stored) throw new ConnectionNotFoundError(tenantId, provider);
     stored.nextRefreshAt = await this.refresher.scheduleConnected(stored);
     this.logger.log(`Connected ${provider} for tenant "${tenantId}"`);
     this.events.emit(SigningAuthEvent.ConnectionConnected, { tenantId, provider });
     return toConnectionView(stored);
+  }
+
+  /**
+   * The provider's post-connect step (DocuSign userinfo), tried a few times on transient failures. Returns
+   * the metadata to record (with `connectedAt`), or undefined when it still failed: the grant is kept and
+   * the refresher tries again (see `refreshDueAt`).
+   */
+  private async postConnect(
+    strategy: SigningAuthStrategy,
+    connection: StrategyConnection,
+    grant: TokenGrant,
+  ): Promise<Record<string, unknown> | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const metadata = await strategy.afterConnect!(connection, grant, this.context());
+        const at = this.options.clock().toISOString();
+        return { ...metadata, connectedAt: at, accountCheckedAt: at };
+      } catch (error) {
+        const transient = !(error instanceof ProviderFailure) || error.kind === 'transient';
+        const reason = error instanceof ProviderFailure ? error.message : ((error as Error)?.name ?? 'error');
+        // The provider answered that this cannot work (e.g. the user has no account `config.accountId`):
+        // the grant is stored, but the admin must hear why the connect is not complete.
+        if (!transient) throw error;
+        if (attempt >= POST_CONNECT_DELAYS_MS.length) {
+          this.logger.warn(
+            `Connected ${strategy.id} for tenant "${connection.tenantId}" but its post-connect step failed ` +
+              `(${reason}); the grant is kept and the account will be fetched again`,
+          );
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, POST_CONNECT_DELAYS_MS[attempt]));
+      }
+    }
   }
 
   private context(): StrategyContext {

@@ -85,6 +85,23 @@ export class ConnectionRepository {
   }
 
   /**
+   * Replaces the metadata of a connection the connect flow just stored (the post-connect step's result),
+   * bumping the version so caches in every replica reload it. Returns the row, or null when it is gone.
+   */
+  async replaceMetadata(
+    row: ConnectionEntity,
+    metadata: Record<string, unknown>,
+  ): Promise<ConnectionEntity | null> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE "signing_auth_connections" SET "metadata" = $3::jsonb, "version" = "version" + 1
+       WHERE "tenant_id" = $1 AND "provider" = $2 RETURNING "id"`,
+      [row.tenantId, row.provider, JSON.stringify(metadata)],
+    );
+    return rows.length === 0 ? null : this.findOne(row.tenantId, row.provider);
+  }
+
+  /**
    * Stores the grant a connect flow (authorization code exchange) just obtained, in one statement: tokens
    * as ciphertext, expiries, status `active`, failures cleared, lease released, and `version + 1` so any
    * refresh in flight with the old grant is fenced out of writing back.

@@ -10,7 +10,7 @@
  * @publicApi
  */
 export class SigningAuthRequestError extends Error {
-  override readonly name = 'SigningAuthRequestError';
+  override readonly name: string = 'SigningAuthRequestError';
 
   constructor(
     readonly tenantId: string | undefined,
@@ -23,6 +23,25 @@ export class SigningAuthRequestError extends Error {
         (tenantId ? ` for tenant "${tenantId}"` : '') +
         `: ${reason}`,
       options,
+    );
+  }
+}
+
+/**
+ * A `docusignAccountBase` request for a connection whose account is not recorded yet: the connect flow
+ * stored the grant but DocuSign's userinfo has not answered since (`metadata.accountPending`). The library
+ * keeps trying (the sweep, within minutes); retry the request later, or send an absolute URL.
+ * @publicApi
+ */
+export class SigningAuthAccountUnknownError extends SigningAuthRequestError {
+  override readonly name: string = 'SigningAuthAccountUnknownError';
+
+  constructor(tenantId: string, provider: string) {
+    super(
+      tenantId,
+      provider,
+      'the DocuSign account is not yet known (userinfo has not answered since connecting; the library retries it). ' +
+        'Try again later, or send an absolute URL',
     );
   }
 }
