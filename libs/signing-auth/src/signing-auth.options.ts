@@ -160,6 +160,13 @@ export interface SigningAuthModuleOptions {
   /** Host overrides for the built-in strategies. Default: the providers' production hosts. */
   hosts?: ProviderHostOverrides;
   /**
+   * Check credentials that need no user (client credentials, DocSpring tokens, DocuSign JWT) with the
+   * provider when a connection is saved: refused → `ConnectionVerificationError` (admin API: 422) and
+   * nothing stored; provider unreachable → stored as `error`, retried; DocuSign `consent_required` → stored
+   * `needs_reauth` with `metadata.consentUrl`. Turn it off for offline setups. Default: `true`.
+   */
+  verifyOnSave?: boolean;
+  /**
    * How long a consent link handed out with a `consent_required` failure (DocuSign JWT: `metadata.consentUrl`,
    * `SigningAuthReauthRequiredError.consentUrl`) stays valid. Each such failure issues a new one.
    * Default: `604800` (7 days).

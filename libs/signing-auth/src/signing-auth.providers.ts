@@ -5,6 +5,7 @@ import { SIGNING_AUTH_DATA_SOURCE } from './common/tokens.js';
 import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
+import { ConnectionVerifier } from './verification/connection-verifier.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
 import { AuthorizationLinkService } from './authorization/authorization-link.service.js';
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
@@ -59,6 +60,7 @@ export function createCoreProviders(
     StrategyRegistry,
     ConnectionCipher,
     ConnectionRepository,
+    ConnectionVerifier,
     ConnectionsService,
     KeyRotationService,
     SigningAuthEventBus,

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
+  ConnectionVerificationError,
   UnknownProviderError,
 } from '../connections/connection.errors.js';
 import {
@@ -32,6 +33,7 @@ export class AdminInputError extends ConnectionValidationError {}
  * - 400: bad input (a field and why), an unknown provider id, an unknown/expired/other provider's OAuth
  *   state, the provider's own `error` on the callback (e.g. `access_denied`);
  * - 404: no such connection;
+ * - 422: the provider refused the credentials being saved (nothing was stored);
  * - 409: a flow in the wrong state (a replayed OAuth state, authorize on a connection that does not use
  *   the authorization-code grant, refresh of a pending or needs_reauth connection);
  * - 502: the provider failed (message names tenant, provider and reason).
@@ -43,6 +45,7 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   if (error instanceof ConnectionValidationError) return body(400, `${error.field}: ${error.reason}`);
   if (error instanceof UnknownProviderError) return body(400, error.message);
   if (error instanceof ConnectionNotFoundError) return body(404, error.message);
+  if (error instanceof ConnectionVerificationError) return body(422, error.message);
   if (error instanceof AuthorizationStateError)
     return body(error.reason === 'replayed' ? 409 : 400, error.message);
   if (error instanceof ProviderAuthorizationError) return body(400, error.message);

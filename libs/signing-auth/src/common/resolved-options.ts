@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   adminApi: boolean;
   hosts: ProviderHostOverrides;
   consentLinkTtlSeconds: number;
+  verifyOnSave: boolean;
   providerSettings: { docusign: { refreshTokenLifetimeDays: number; jwtLifetimeSeconds: number } };
   strategies: SigningAuthStrategy[];
   refresh: {
@@ -86,6 +87,7 @@ export function resolveOptions(
     routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
+    verifyOnSave: options.verifyOnSave ?? true,
     consentLinkTtlSeconds: positive('consentLinkTtlSeconds', options.consentLinkTtlSeconds, 604_800),
     providerSettings: resolveProviderSettings(options),
     strategies: options.strategies ?? [],

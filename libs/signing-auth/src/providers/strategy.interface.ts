@@ -124,6 +124,13 @@ export interface SigningAuthStrategy {
    */
   refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 
+  /**
+   * Optional. Checks credentials that need no user when a connection is saved, and returns the first grant.
+   * Default: {@link refresh}. Implement it when `refresh` does not ask the provider (DocSpring's static
+   * token: `GET /api/v1/authentication`). Throws a {@link ProviderFailure}.
+   */
+  verify?(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
+
   /** Runs once after a grant is first obtained (DocuSign: userinfo → accountId, baseUri). Returns metadata. */
   afterConnect?(
     connection: StrategyConnection,

@@ -226,8 +226,10 @@ export class TokenRefresher {
     const now = this.options.clock();
     const known = typeof metadata.connectedAt === 'string';
     const checkedAt = Date.parse(String(metadata.accountCheckedAt ?? metadata.connectedAt ?? ''));
-    const stale = !known || !(now.getTime() - checkedAt < ACCOUNT_RECHECK_MS);
-    if (!strategy.afterConnect || !stale) return grant;
+    // First time: connections that skip the connect flow, or a connect whose post-connect step failed.
+    const first = !known && (metadata.accountPending === true || !strategy.usesAuthorizationCode(connection));
+    const recheck = known && !(now.getTime() - checkedAt < ACCOUNT_RECHECK_MS);
+    if (!strategy.afterConnect || !(first || recheck)) return grant;
     const pending = known
       ? grant
       : { ...grant, metadata: { ...(grant.metadata ?? {}), accountPending: true } };

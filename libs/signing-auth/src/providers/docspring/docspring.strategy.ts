@@ -1,5 +1,10 @@
-import type { StrategyConnection, TokenGrant, ValidatedConnectionInput } from '../strategy.interface.js';
-import { BaseProviderStrategy } from '../shared/base.strategy.js';
+import type {
+  StrategyConnection,
+  StrategyContext,
+  TokenGrant,
+  ValidatedConnectionInput,
+} from '../strategy.interface.js';
+import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
 import { validatePart } from '../shared/connection-validation.js';
 import { DocSpringConfigDto, DocSpringSecretsDto } from './docspring.dto.js';
 
@@ -48,6 +53,21 @@ export class DocSpringStrategy extends BaseProviderStrategy {
       refreshToken: null,
       refreshTokenExpiresAt: null,
     };
+  }
+
+  /** Checks the token with DocSpring's `GET /api/v1/authentication` (providers.md §4) before it is stored. */
+  async verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    const grant = await this.refresh(connection);
+    await this.http.request(
+      {
+        method: 'GET',
+        url: joinUrl(this.apiBaseUrl(connection), '/api/v1/authentication'),
+        authorization: this.authorizationHeader(grant),
+      },
+      context,
+      this.failureContext(connection, 'authentication check', [grant.accessToken]),
+    );
+    return grant;
   }
 
   override authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string {
