@@ -248,7 +248,7 @@ describe('DocuSign strategy against the emulator', () => {
   });
 
   it('keeps the stored refresh-token expiry when `extended` was not requested', async () => {
-    const connection = codeConnection({ scopes: ['signature'] });
+    const connection = codeConnection({ scopes: ['signature'], acceptFixedRefreshTokenLifetime: true });
     const first = await connect(connection);
     const second = await strategy.refresh({ ...connection, refreshToken: first.refreshToken }, context());
     expect(second.refreshToken).not.toBe(first.refreshToken);

@@ -86,6 +86,11 @@ export interface RefreshOptions {
    * token is renewed after 10 days with the default). Default: `1/3`.
    */
   refreshTokenRenewFraction?: number;
+  /**
+   * Days before a fixed-end refresh token lapses (DocuSign without `extended`) that the sweep emits
+   * `connection.reauthorization_due`. Default: `7`.
+   */
+  reauthorizationNoticeDays?: number;
 }
 
 /**

@@ -23,6 +23,7 @@ import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
 import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
+import { ReauthorizationForecast } from './refresh/reauthorization-forecast.js';
 import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
 import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
 import { TokenChangeNotifier } from './refresh/token-change.notifier.js';
@@ -81,6 +82,7 @@ export function createCoreProviders(
 const TOKEN_LIFECYCLE_PROVIDERS = [
   RefreshLeaseRepository,
   RefreshFailureHandler,
+  ReauthorizationForecast,
   TokenChangeNotifier,
   TokenRefresher,
   RefreshSweepService,

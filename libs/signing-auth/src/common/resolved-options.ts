@@ -28,6 +28,7 @@ export interface ResolvedOptions {
     backoffBaseMs: number;
     backoffMaxMs: number;
     refreshTokenRenewFraction: number;
+    reauthorizationNoticeDays: number;
   };
   sweep: {
     enabled: boolean;
@@ -59,6 +60,7 @@ export function resolveOptions(
     backoffBaseMs: 30_000,
     backoffMaxMs: 3_600_000,
     refreshTokenRenewFraction: 1 / 3,
+    reauthorizationNoticeDays: 7,
     ...stripUndefined(options.refresh ?? {}),
   };
   if (refresh.providerTimeoutMs >= refresh.leaseSeconds * 1000) {
@@ -69,6 +71,9 @@ export function resolveOptions(
   }
   if (!(refresh.leewayFraction > 0 && refresh.leewayFraction < 1)) {
     throw new Error('signing-auth: refresh.leewayFraction must be between 0 and 1 (exclusive).');
+  }
+  if (!(refresh.reauthorizationNoticeDays >= 0)) {
+    throw new Error('signing-auth: refresh.reauthorizationNoticeDays must be a number of days, 0 or more.');
   }
   if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');

@@ -8,6 +8,8 @@ export const SigningAuthEvent = {
   TokenRefreshFailed: 'token.refresh_failed',
   ConnectionNeedsReauth: 'connection.needs_reauth',
   ConnectionConnected: 'connection.connected',
+  /** A fixed-end refresh token (DocuSign without `extended`) lapses soon: a user must consent again. */
+  ReauthorizationDue: 'connection.reauthorization_due',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -47,4 +49,13 @@ export interface ConnectionNeedsReauthEvent {
 export interface ConnectionConnectedEvent {
   tenantId: string;
   provider: string;
+}
+
+/** @publicApi */
+export interface ReauthorizationDueEvent {
+  tenantId: string;
+  provider: string;
+  /** When the refresh token lapses; the user must authorize again before. */
+  reauthorizeBy: string;
+  daysLeft: number;
 }

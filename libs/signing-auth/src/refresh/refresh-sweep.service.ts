@@ -11,6 +11,7 @@ import { PendingAuthorizationRepository } from '../authorization/pending-authori
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { refreshDueAt } from './refresh-policy.js';
+import { ReauthorizationForecast } from './reauthorization-forecast.js';
 import { TokenRefresher } from './token-refresher.js';
 
 /** Name of the cron job in the host's SchedulerRegistry. */
@@ -23,6 +24,8 @@ export interface SweepReport {
   rescheduled: number;
   failed: number;
   expiredAuthorizationsDeleted: number;
+  /** `connection.reauthorization_due` events emitted by this run. */
+  reauthorizationNotices: number;
   /** True when the run was skipped because the previous one was still going. */
   skipped: boolean;
 }
@@ -49,6 +52,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     private readonly leases: RefreshLeaseRepository,
     private readonly refresher: TokenRefresher,
     private readonly pendingAuthorizations: PendingAuthorizationRepository,
+    private readonly forecast: ReauthorizationForecast,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
@@ -99,11 +103,13 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       rescheduled: 0,
       failed: 0,
       expiredAuthorizationsDeleted: 0,
+      reauthorizationNotices: 0,
       skipped: false,
     };
     const { batchSize, concurrency } = this.options.sweep;
     const leaseMs = this.options.refresh.leaseSeconds * 1000;
     report.expiredAuthorizationsDeleted = await this.pendingAuthorizations.purge(this.options.clock());
+    report.reauthorizationNotices = await this.forecast.notifyDue(this.options.clock());
     // Only what was due when the run started: every handled row is rescheduled after that instant, so
     // the run ends even when handling a batch takes longer than the shortest reschedule.
     const cutoff = this.options.clock();

@@ -1,6 +1,7 @@
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsNotEmpty,
@@ -53,6 +54,11 @@ export class DocuSignConfigDto {
   @IsOptional()
   @IsIn(['individual', 'admin'])
   consent?: 'individual' | 'admin';
+
+  /** Code grant without `extended`: the admin accepts that a user must consent again ~30 days after consent. */
+  @IsOptional()
+  @IsBoolean()
+  acceptFixedRefreshTokenLifetime?: boolean;
 }
 
 /** `secrets` of a DocuSign connection. @internal */

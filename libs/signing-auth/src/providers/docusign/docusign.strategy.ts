@@ -33,6 +33,7 @@ interface DocuSignConfig {
   userId?: string;
   loginHint?: string;
   consent?: 'individual' | 'admin';
+  acceptFixedRefreshTokenLifetime?: boolean;
 }
 
 /**
@@ -59,6 +60,20 @@ export class DocuSignStrategy extends BaseProviderStrategy {
         throw new ConnectionValidationError(`config.${field}`, 'is only used by the jwt grant');
     }
     const scopes = this.scopesOf(config);
+    if (!jwt && !scopes.includes('extended') && config.acceptFixedRefreshTokenLifetime !== true) {
+      throw new ConnectionValidationError(
+        'config.scopes',
+        'lacks "extended": without it DocuSign keeps the first refresh token\'s expiry (about 30 days after ' +
+          'consent) through every refresh, so a user must consent again by then. Add "extended", or set ' +
+          'config.acceptFixedRefreshTokenLifetime: true to accept that',
+      );
+    }
+    if (jwt && config.acceptFixedRefreshTokenLifetime !== undefined) {
+      throw new ConnectionValidationError(
+        'config.acceptFixedRefreshTokenLifetime',
+        'is only used by the authorization_code grant',
+      );
+    }
     if (jwt && !scopes.includes('impersonation')) {
       throw new ConnectionValidationError('config.scopes', 'must include "impersonation" for the jwt grant');
     }
