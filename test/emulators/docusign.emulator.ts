@@ -215,9 +215,13 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     return this.tokenResponse(result.grant, refreshExpiresAt);
   }
 
-  /** Basic auth for confidential apps; `client_id` in the body for public (PKCE-only) apps. */
+  /**
+   * Basic auth for confidential apps; `client_id` in the body for public (PKCE-only) apps. The credentials are
+   * read raw, `base64(integrationKey:secretKey)`, exactly as DocuSign's SDKs build the header (providers.md §1.3,
+   * [DS-NODE] `generateAccessToken`): no RFC 6749 form-encoding, so a secret with `+/=%` must arrive verbatim.
+   */
   private authenticate(req: EmulatorRequest): Client | undefined {
-    const basic = parseBasicAuth(req.headers.authorization);
+    const basic = parseBasicAuth(req.headers.authorization, false);
     if (basic) {
       const client = this.clients.get(basic.username);
       return client?.secret !== undefined && safeEqual(basic.password, client.secret) ? client : undefined;

@@ -36,6 +36,7 @@ export async function startHttpTestApp(options: {
   hostHttpModule?: boolean;
   imports?: DynamicModule[];
   clock?: () => Date;
+  verifyOnSave?: boolean;
 }): Promise<HttpTestApp> {
   const db = await createTestDatabase();
   const queries = new QueryCounter();
@@ -49,6 +50,7 @@ export async function startHttpTestApp(options: {
         http: options.http,
         sweep: { enabled: false },
         clock: options.clock,
+        verifyOnSave: options.verifyOnSave,
       }),
       ...(options.imports ?? []),
     ],

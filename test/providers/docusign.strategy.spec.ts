@@ -13,7 +13,8 @@ import {
 } from './strategy-test-kit.js';
 
 const IK = randomUUID();
-const SECRET = `CANARY-docusign-secret-${randomUUID()}`;
+// `+/=%` survive only if the Basic header carries the secret raw, as DocuSign's SDKs send it.
+const SECRET = `CANARY-docusign+secret/=%-${randomUUID()}`;
 const USER = randomUUID();
 const ACCOUNT_A = randomUUID();
 const ACCOUNT_B = randomUUID();

@@ -125,9 +125,9 @@ export interface SigningAuthStrategy {
   refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 
   /**
-   * Optional. Checks credentials that need no user when a connection is saved, and returns the first grant.
-   * Default: {@link refresh}. Implement it when `refresh` does not ask the provider (DocSpring's static
-   * token: `GET /api/v1/authentication`). Throws a {@link ProviderFailure}.
+   * Optional. Checks credentials that need no user when a connection is saved, and returns the first grant
+   * (`verifyOnSave`). The built-in strategies implement it (their first token request; DocSpring's
+   * `GET /api/v1/authentication`); a custom strategy without it is saved unchecked. Throws a {@link ProviderFailure}.
    */
   verify?(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 

@@ -29,9 +29,16 @@ export class ConnectionVerifier {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  /** Whether saving this connection checks it (the option is on and no user is needed). */
+  /**
+   * Whether saving this connection checks it: the option is on, no user is needed, and the strategy can
+   * check (every built-in one; a custom strategy opts in by implementing `verify`).
+   */
   applies(strategy: SigningAuthStrategy, connection: StrategyConnection): boolean {
-    return this.options.verifyOnSave && !strategy.usesAuthorizationCode(connection);
+    return (
+      this.options.verifyOnSave &&
+      typeof strategy.verify === 'function' &&
+      !strategy.usesAuthorizationCode(connection)
+    );
   }
 
   async verify(strategy: SigningAuthStrategy, connection: StrategyConnection): Promise<VerificationOutcome> {
@@ -41,9 +48,7 @@ export class ConnectionVerifier {
     });
     let grant: TokenGrant;
     try {
-      grant = strategy.verify
-        ? await strategy.verify(connection, context())
-        : await strategy.refresh(connection, context());
+      grant = await strategy.verify!(connection, context());
     } catch (error) {
       const failure = this.classify(strategy, connection, error);
       if (failure.kind === 'transient') {

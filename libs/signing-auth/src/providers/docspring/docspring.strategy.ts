@@ -56,7 +56,7 @@ export class DocSpringStrategy extends BaseProviderStrategy {
   }
 
   /** Checks the token with DocSpring's `GET /api/v1/authentication` (providers.md §4) before it is stored. */
-  async verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+  override async verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
     const grant = await this.refresh(connection);
     await this.http.request(
       {

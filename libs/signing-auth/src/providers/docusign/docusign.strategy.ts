@@ -12,7 +12,6 @@ import type {
 import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
 import { compact, validatePart } from '../shared/connection-validation.js';
 import { queryString } from '../shared/pkce.js';
-import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
 import { DocuSignConfigDto, DocuSignSecretsDto } from './docusign.dto.js';
 import { signDocuSignAssertion } from './docusign-jwt.js';
@@ -203,7 +202,9 @@ export class DocuSignStrategy extends BaseProviderStrategy {
         method: 'POST',
         url: joinUrl(this.oauthBaseUrl(connection), '/oauth/token'),
         form,
-        authorization: oauthBasicAuth(config.integrationKey, connection.secrets.secretKey ?? ''),
+        // Raw `base64(integrationKey:secretKey)`, as DocuSign documents and its SDKs send it: no RFC 6749
+        // form-encoding, which would change a secret containing `+`, `/`, `=` or `%`.
+        authorization: `Basic ${Buffer.from(`${config.integrationKey}:${connection.secrets.secretKey ?? ''}`, 'utf8').toString('base64')}`,
       },
       context,
       failure,
