@@ -98,7 +98,8 @@ export class AuthorizationFlowService {
         tenantId,
       );
     }
-    if (!state) throw new AuthorizationStateError('unknown', provider);
+    // Formstack Sign does not document echoing `state` (providers.md §2.2): say what the provider did.
+    if (!state) throw new AuthorizationStateError(params?.code ? 'missing' : 'unknown', provider);
     const consumed = await this.pending.consume(hashState(state), this.options.clock());
     if (!consumed.ok) throw new AuthorizationStateError(consumed.reason, provider, consumed.tenantId);
     const pending = consumed.row;

@@ -1,11 +1,14 @@
 /** Why a callback's `state` was refused. @publicApi */
-export type AuthorizationStateFailure = 'unknown' | 'replayed' | 'expired' | 'wrong_provider';
+export type AuthorizationStateFailure = 'unknown' | 'replayed' | 'expired' | 'wrong_provider' | 'missing';
 
 const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   unknown: 'is unknown (never issued, or the flow was cleaned up)',
   replayed: 'was already used',
   expired: 'has expired; start the authorization again',
   wrong_provider: 'was issued for another provider',
+  missing:
+    'is missing: the provider redirected back with a code but without the state it was sent, so the ' +
+    'callback cannot tell whose authorization it completes; nothing was stored',
 };
 
 /**
