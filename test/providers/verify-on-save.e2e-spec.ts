@@ -11,6 +11,15 @@ import {
 } from '../emulators/index.js';
 import { rsaKeyPair } from './strategy-test-kit.js';
 
+/** The admin API's JSON: a connection view or an error body. */
+interface ViewBody {
+  [key: string]: unknown;
+  message?: string;
+  lastError?: string;
+  nextRefreshAt?: string;
+  metadata?: { consentUrl?: string };
+}
+
 const SIGNICAT_SECRET = `sig+/=%-${randomUUID()}`;
 const DSP_SECRET = `dsp-${randomUUID()}`;
 const IK = randomUUID();
@@ -61,7 +70,7 @@ describe('verified on save (admin PUT)', () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as ViewBody };
   };
   const signicat = (secret: string) => ({
     config: { clientId: 'sig-client', generation: 'express', scopes: ['document_read'] },
@@ -91,7 +100,7 @@ describe('verified on save (admin PUT)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'error', failureCount: 1 });
     expect(res.body.lastError).toMatch(/503/);
-    expect(Date.parse(res.body.nextRefreshAt) - Date.now()).toBeGreaterThanOrEqual(110_000);
+    expect(Date.parse(res.body.nextRefreshAt ?? '') - Date.now()).toBeGreaterThanOrEqual(110_000);
   });
 
   it('DocSpring: GET /api/v1/authentication decides', async () => {
@@ -120,7 +129,9 @@ describe('verified on save (admin PUT)', () => {
       secrets: { privateKey: keys.privateKey },
     });
     expect(res).toMatchObject({ status: 200, body: { status: 'needs_reauth' } });
-    expect(new URL(res.body.metadata.consentUrl).searchParams.get('state')).toEqual(expect.any(String));
+    expect(new URL(res.body.metadata?.consentUrl ?? '').searchParams.get('state')).toEqual(
+      expect.any(String),
+    );
 
     ds.grantConsent(IK, USER);
     const active = await put('acme', 'docusign', {

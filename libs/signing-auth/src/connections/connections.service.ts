@@ -88,8 +88,8 @@ export class ConnectionsService {
       throw error;
     }
     const now = this.options.clock();
-    const saved = await this.connections.upsert(tenantId, provider, validated, 'active', now);
-    let row: ConnectionEntity | null = saved;
+    await this.connections.upsert(tenantId, provider, validated, 'active', now);
+    let row: ConnectionEntity | null;
     if (outcome.kind === 'verified') {
       row = await this.connections.storeConnectedGrant(
         tenantId,
