@@ -76,6 +76,7 @@ describe('admin REST API: connections', () => {
         'config',
         'accessTokenExpiresAt',
         'refreshTokenExpiresAt',
+        'reauthorizeBy',
         'lastRefreshedAt',
         'nextRefreshAt',
         'failureCount',

@@ -193,7 +193,7 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
     expectError(
       await api.request('GET', '/signing-auth/oauth/docusign/callback?code=x', { accept: JSON_ACCEPT }),
       400,
-      /unknown/,
+      /missing: the provider redirected back with a code but without the state/,
     );
     expectError(
       await api.request('GET', '/signing-auth/oauth/docusign/callback?code=x&state=a&state=b', {
@@ -276,7 +276,14 @@ describe('admin API: OAuth connect flow and DocSpring tokens over HTTP', () => {
     );
 
     // DocuSign JWT connections go through the flow for consent; an API-token connection has nothing to authorize.
-    const { privateKey } = rsaKeyPair();
+    const { privateKey, publicKey } = rsaKeyPair();
+    // Saving a JWT connection checks the key with DocuSign (verified on save): register it there.
+    docusign.registerClient({
+      clientId: IK,
+      secret: CANARY,
+      publicKey,
+      redirectUris: [`${harness.baseUrl}/signing-auth/oauth/docusign/callback`],
+    });
     const jwt = await api.request('PUT', connectionsUrl('jwt'), {
       body: {
         config: { environment: 'demo', integrationKey: IK, grant: 'jwt', userId: USER },

@@ -189,7 +189,7 @@ describe('DocuSign emulator', () => {
       const claims0 = {
         iss: CLIENT,
         sub: USER,
-        aud: emu.host,
+        aud: 'account-d.docusign.com',
         iat: now,
         exp: now + lifetime,
         scope: 'signature impersonation',
@@ -232,9 +232,9 @@ describe('DocuSign emulator', () => {
         'no_valid_keys_or_signatures',
       );
       expect((await jwtToken(await sign({}, 7200))).body.error).toBe('invalid_grant');
-      expect((await jwtToken(await sign({ aud: 'account-d.docusign.com' }))).body.error).toBe(
-        'invalid_grant',
-      );
+      // The audience is DocuSign's own host name, not the address that carried the request.
+      expect((await jwtToken(await sign({ aud: emu.host }))).body.error_description).toBe('invalid_audience');
+      expect((await jwtToken(await sign({ aud: 'account.docusign.com' }))).body.error).toBe('invalid_grant');
       expect((await jwtToken(await sign({ sub: 'nobody' }))).body.error_description).toBe('user_not_found');
       expect((await jwtToken(await sign({ iss: 'unknown' }))).body.error_description).toBe(
         'issuer_not_found',

@@ -31,6 +31,8 @@ import { AuthCodeStore, GrantStore, pkceProblem } from './oauth-store.js';
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const DAY = 86_400;
+/** What DocuSign's account servers call themselves in a JWT `aud` (providers.md §1.7). */
+const REAL_HOSTS = { demo: 'account-d.docusign.com', production: 'account.docusign.com' };
 
 interface User {
   sub: string;
@@ -49,6 +51,7 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     reuseDetections: 0,
     userinfoRequests: 0,
     restRequests: 0,
+    adminConsents: 0,
   };
   private readonly clients = new Map<string, Client>();
   private readonly users = new Map<string, User>();
@@ -155,8 +158,14 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       : undefined;
     const user = hinted ?? this.users.get(this.approvingUser ?? '') ?? this.users.values().next().value;
     if (this.denyAll || !user) return back({ error: 'access_denied' });
-    // Approving `impersonation` is how individual JWT consent is given (providers.md §1.7).
+    // Approving `impersonation` is how individual JWT consent is given (providers.md §1.7). An admin's
+    // `scope=openid&admin_consent_scope=signature impersonation` consents for every user of the organization
+    // (here: every user the emulator knows).
     if (scopes.includes('impersonation')) this.grantConsent(client.clientId, user.sub);
+    if (scopes.includes('openid') && splitScopes(q.admin_consent_scope).includes('impersonation')) {
+      for (const member of this.users.values()) this.grantConsent(client.clientId, member.sub);
+      this.stats.adminConsents++;
+    }
     const code = this.codes.issue({
       clientId: client.clientId,
       userId: user.sub,
@@ -206,9 +215,13 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     return this.tokenResponse(result.grant, refreshExpiresAt);
   }
 
-  /** Basic auth for confidential apps; `client_id` in the body for public (PKCE-only) apps. */
+  /**
+   * Basic auth for confidential apps; `client_id` in the body for public (PKCE-only) apps. The credentials are
+   * read raw, `base64(integrationKey:secretKey)`, exactly as DocuSign's SDKs build the header (providers.md §1.3,
+   * [DS-NODE] `generateAccessToken`): no RFC 6749 form-encoding, so a secret with `+/=%` must arrive verbatim.
+   */
   private authenticate(req: EmulatorRequest): Client | undefined {
-    const basic = parseBasicAuth(req.headers.authorization);
+    const basic = parseBasicAuth(req.headers.authorization, false);
     if (basic) {
       const client = this.clients.get(basic.username);
       return client?.secret !== undefined && safeEqual(basic.password, client.secret) ? client : undefined;
@@ -235,7 +248,7 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
 
   private async jwtGrant(assertion: string | undefined): Promise<EmulatorReply> {
     const checked = await checkAssertion(assertion, (iss) => this.clients.get(iss), {
-      audience: this.options.jwtAudience ?? this.host,
+      audience: this.options.jwtAudience ?? REAL_HOSTS[this.options.environment ?? 'demo'],
       now: this.now(),
       maxLifetimeSeconds: this.options.maxJwtLifetimeSeconds ?? 3600,
     });

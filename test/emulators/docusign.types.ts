@@ -11,7 +11,15 @@ export interface DocuSignEmulatorOptions extends EmulatorOptions {
   refreshTokenTtlSeconds?: number;
   /** Authorization-code lifetime. Default 120 (providers.md §1.2 says 2–5 min). */
   codeTtlSeconds?: number;
-  /** Accepted JWT `aud` values. Default: the emulator's bare `host:port`. */
+  /**
+   * Which DocuSign account server this emulator stands for. Decides the JWT `aud` it accepts: DocuSign checks
+   * its own host name whatever URL carried the request (providers.md §1.7). Default `demo`.
+   */
+  environment?: 'demo' | 'production';
+  /**
+   * Accepted JWT `aud` values. Default: the environment's real host, `account-d.docusign.com` (demo) or
+   * `account.docusign.com` (production) — never the emulator's own address, which is only the transport.
+   */
   jwtAudience?: string | string[];
   /** Longest accepted `exp - iat`. Default 3 600. */
   maxJwtLifetimeSeconds?: number;
@@ -54,4 +62,6 @@ export interface DocuSignStats extends BaseStats {
   reuseDetections: number;
   userinfoRequests: number;
   restRequests: number;
+  /** `/oauth/auth` approvals with `scope=openid` and `admin_consent_scope` containing `impersonation`. */
+  adminConsents: number;
 }

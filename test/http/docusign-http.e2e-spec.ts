@@ -45,7 +45,14 @@ describe('SigningAuthHttpService with DocuSign: account base URI, rotating refre
   /** Creates the connection and runs the consent flow (the browser leg is a fetch of the emulator's page). */
   async function connect(tenantId: string, scopes: string[]): Promise<void> {
     await t.app.get(ConnectionsService).upsert(tenantId, 'docusign', {
-      config: { environment: 'demo', integrationKey: IK, grant: 'authorization_code', scopes },
+      config: {
+        environment: 'demo',
+        integrationKey: IK,
+        grant: 'authorization_code',
+        scopes,
+        // globex connects without `extended` on purpose (a missing-scope test).
+        ...(scopes.includes('extended') ? {} : { acceptFixedRefreshTokenLifetime: true }),
+      },
       secrets: { secretKey: 'ds-secret' },
     });
     const flow = t.app.get(AuthorizationFlowService);

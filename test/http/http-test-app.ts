@@ -42,6 +42,8 @@ export async function startHttpTestApp(options: {
   imports?: DynamicModule[];
   /** Further module options (developmentMode, allowPrivateNetworks, ...). */
   module?: Partial<SigningAuthModuleOptions>;
+  clock?: () => Date;
+  verifyOnSave?: boolean;
 }): Promise<HttpTestApp> {
   const db = await createTestDatabase();
   const queries = new QueryCounter();
@@ -54,6 +56,8 @@ export async function startHttpTestApp(options: {
         hosts: options.hosts,
         http: options.http,
         sweep: { enabled: false },
+        clock: options.clock,
+        verifyOnSave: options.verifyOnSave,
         ...options.module,
       }),
       ...(options.imports ?? []),

@@ -62,6 +62,9 @@ describe('SigningAuthHttpService: outgoing calls signed per tenant and provider'
       // The host also has HttpModules of its own (a global one and a feature module's), which must stay unsigned.
       hostHttpModule: true,
       imports: [{ module: HostFeatureModule }],
+      // These tests exercise the first-use refresh (e.g. credentials refused at first use); saving with
+      // verification is covered by test/providers/verify-on-save.e2e-spec.ts.
+      verifyOnSave: false,
     });
     http = t.app.get(SigningAuthHttpService);
     tokens = t.app.get(TokenService);

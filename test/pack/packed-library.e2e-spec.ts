@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -124,7 +125,7 @@ describe('the packed library', () => {
 
     const env = {
       PATH: process.env.PATH ?? '',
-      SIGNING_AUTH_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      SIGNING_AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       ...(db?.url ? { DATABASE_URL: db.url } : {}),
     };
     const printed = execFileSync(process.execPath, ['dist/pack-check.js'], {
@@ -198,6 +199,7 @@ import { createServer } from 'node:http';
 import { Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ConnectionsService, SIGNING_AUTH_MIGRATIONS, SigningAuthHealthIndicator, SigningAuthModule } from 'signing-auth';
 import { AppModule } from './app.module.js';
@@ -258,13 +260,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ConnectionsService, SIGNING_AUTH_MIGRATIONS, SigningAuthHealthIndicator, SigningAuthModule, TokenService } from 'signing-auth';
 
-const keys = 'k1:' + Buffer.alloc(32, 9).toString('base64');
+const keys = 'k1:' + randomBytes(32).toString('base64');
 class AppModule {}
 Module({
   imports: [
     TypeOrmModule.forRoot({ type: 'postgres', driver: new PGliteDriver().driver, installExtensions: false,
       autoLoadEntities: true, migrations: SIGNING_AUTH_MIGRATIONS, migrationsRun: true }),
-    SigningAuthModule.forRoot({ encryptionKeys: keys }),
+    // Offline: no DocSpring to check the token with when it is saved (verifyOnSave).
+    SigningAuthModule.forRoot({ encryptionKeys: keys, verifyOnSave: false }),
   ],
 })(AppModule);
 

@@ -4,6 +4,7 @@ import docspring from 'docspring';
 import {
   ConnectionNotFoundError,
   ConnectionsService,
+  ConnectionVerificationError,
   DocSpringCredentialsError,
   DocSpringDataRequestNotFoundError,
   DocSpringDataRequestService,
@@ -107,10 +108,25 @@ describe('DocSpring: Basic credentials and data-request tokens', () => {
   });
 
   it('maps 401, 404 and 422 to typed errors, never quoting the secret', async () => {
+    // A wrong secret is refused when saved (verified on save), without quoting it.
+    const rejected = await app
+      .get(ConnectionsService)
+      .upsert('wrong', 'docspring', {
+        config: { region: 'us', tokenId: TOKEN_ID },
+        secrets: { tokenSecret: 'CANARY-not-the-secret' },
+      })
+      .catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(ConnectionVerificationError);
+    expect((rejected as Error).message).toContain('Invalid API token secret');
+    expect((rejected as Error).message).not.toContain('CANARY-not-the-secret');
+    // A secret that stops working after it was saved (rotated at DocSpring) surfaces on use.
+    const ROTATED = `rotated-${TOKEN_ID}`;
+    emu.addApiToken({ id: ROTATED, secret: 'CANARY-not-the-secret' });
     await app.get(ConnectionsService).upsert('wrong', 'docspring', {
-      config: { region: 'us', tokenId: TOKEN_ID },
+      config: { region: 'us', tokenId: ROTATED },
       secrets: { tokenSecret: 'CANARY-not-the-secret' },
     });
+    emu.addApiToken({ id: ROTATED, secret: 'the-new-secret' });
     const refused = await service.createToken('wrong', 'drq_123').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DocSpringCredentialsError);
     expect((refused as Error).message).toContain('Invalid API token secret');

@@ -229,7 +229,8 @@ describe('DocuSign connect flow (authorization URL → code exchange → userinf
       config: { environment: 'demo', integrationKey: IK, grant: 'jwt', userId: USER },
       secrets: { privateKey: keys.privateKey },
     });
-    expect(view.status).toBe('active'); // JWT needs no code; the lifecycle mints tokens once consent exists
+    // Verified on save: DocuSign answers consent_required, so the connection waits for consent with a link.
+    expect(view).toMatchObject({ status: 'needs_reauth', metadata: { consentUrl: expect.any(String) } });
     const { authorizationUrl } = await flow.start('jwt', 'docusign');
     expect(new URL(authorizationUrl).searchParams.get('scope')).toBe('signature impersonation');
     const connected = await flow.complete('docusign', params(await approve(authorizationUrl)));

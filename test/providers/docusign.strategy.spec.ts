@@ -13,7 +13,8 @@ import {
 } from './strategy-test-kit.js';
 
 const IK = randomUUID();
-const SECRET = `CANARY-docusign-secret-${randomUUID()}`;
+// `+/=%` survive only if the Basic header carries the secret raw, as DocuSign's SDKs send it.
+const SECRET = `CANARY-docusign+secret/=%-${randomUUID()}`;
 const USER = randomUUID();
 const ACCOUNT_A = randomUUID();
 const ACCOUNT_B = randomUUID();
@@ -248,7 +249,7 @@ describe('DocuSign strategy against the emulator', () => {
   });
 
   it('keeps the stored refresh-token expiry when `extended` was not requested', async () => {
-    const connection = codeConnection({ scopes: ['signature'] });
+    const connection = codeConnection({ scopes: ['signature'], acceptFixedRefreshTokenLifetime: true });
     const first = await connect(connection);
     const second = await strategy.refresh({ ...connection, refreshToken: first.refreshToken }, context());
     expect(second.refreshToken).not.toBe(first.refreshToken);
@@ -296,15 +297,24 @@ describe('DocuSign strategy against the emulator', () => {
   });
 
   describe('JWT grant', () => {
-    it('needs consent first: consent_required → needs_reauth with the consent URL', async () => {
+    it('needs consent first: consent_required → needs_reauth; the consent URL is built with a state', async () => {
       emu.revokeConsent(IK, USER);
       const failure = await failureOf(() => strategy.refresh(jwtConnection(), context()));
       expect(failure.kind).toBe('needs_reauth');
       expect(failure.details.code).toBe('consent_required');
-      const consent = new URL(failure.details.consentUrl ?? '');
+      // A URL without a state would end on an error page: the library issues one with a pending state.
+      expect(failure.details.consentUrl).toBeUndefined();
+      const consent = new URL(
+        strategy.buildAuthorizationUrl!(jwtConnection(), {
+          redirectUri: callbackUrl('docusign'),
+          state: 'st',
+          codeChallenge: 'cc',
+        }),
+      );
       expect(`${consent.origin}${consent.pathname}`).toBe(`${emu.url}/oauth/auth`);
       expect(consent.searchParams.get('scope')).toBe('signature impersonation');
       expect(consent.searchParams.get('client_id')).toBe(IK);
+      expect(consent.searchParams.get('state')).toBe('st');
       expect(consent.searchParams.get('redirect_uri')).toBe(callbackUrl('docusign'));
       expectNoSecrets(failure, [keys.privateKey]);
     });
@@ -319,7 +329,12 @@ describe('DocuSign strategy against the emulator', () => {
       const assertion = String(emu.requests.filter((r) => r.body.assertion).at(-1)!.body.assertion);
       expect(decodeProtectedHeader(assertion)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
       const claims = decodeJwt(assertion);
-      expect(claims).toMatchObject({ iss: IK, sub: USER, aud: emu.host, scope: 'signature impersonation' });
+      expect(claims).toMatchObject({
+        iss: IK,
+        sub: USER,
+        aud: 'account-d.docusign.com', // DocuSign's host, not the emulator that carried the request
+        scope: 'signature impersonation',
+      });
       expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(3600);
       expect(await strategy.afterConnect!(connection, grant, context())).toMatchObject({
         accountId: ACCOUNT_B,

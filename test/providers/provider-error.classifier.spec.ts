@@ -64,4 +64,100 @@ describe('provider error classifier', () => {
     expect(echoed.message).not.toContain('CANARY-SECRET-VALUE');
     expect(echoed.message).toContain('tenant "t"');
   });
+
+  describe('failure classes as the providers mean them (issue 11, defect 4)', () => {
+    const headers = (h: Record<string, string>) => new Headers(h);
+    const classify = (
+      status: number,
+      body: unknown,
+      h: Record<string, string> = {},
+      extra: Partial<typeof ctx> & { bearer?: boolean } = {},
+    ) => classifyHttpFailure({ ...ctx, ...extra }, { status, body, headers: headers(h) }, now);
+
+    it('a userinfo 401 is a bearer problem, transient, not "client refused"', () => {
+      const failure = classify(
+        401,
+        { error: 'internal_server_error', reference_id: 'r' },
+        {},
+        { bearer: true },
+      );
+      expect(failure.kind).toBe('transient');
+      expect(failure.details.credentialsRefused).toBeUndefined();
+      expect(classify(401, undefined, {}, { bearer: true }).kind).toBe('transient');
+    });
+
+    it('a token endpoint 401 is the client refused only when the provider says so', () => {
+      expect(classify(401, { error: 'invalid_client' }).details.credentialsRefused).toBe(true);
+      expect(classify(401, undefined, { 'www-authenticate': 'Basic realm="oauth"' }).details).toMatchObject({
+        credentialsRefused: true,
+      });
+      // An HTML 401 from a proxy in front of the provider: nothing to act on yet.
+      expect(classify(401, undefined).kind).toBe('transient');
+    });
+
+    it('3xx, HTML and non-JSON answers are transient', () => {
+      for (const status of [301, 302, 303, 307, 308]) {
+        expect(classify(status, undefined, { location: 'https://login.example/' })).toMatchObject({
+          kind: 'transient',
+          details: { code: 'redirect' },
+        });
+      }
+      expect(classify(403, undefined)).toMatchObject({
+        kind: 'transient',
+        details: { code: 'invalid_response' },
+      });
+      expect(classify(404, undefined).kind).toBe('transient');
+    });
+
+    it('rate limits: Retry-After, else X-RateLimit-Reset (epoch seconds); DocuSign limit codes on a 400', () => {
+      const reset = String(Math.floor(now.getTime() / 1000) + 1800);
+      expect(classify(429, undefined, { 'retry-after': '7' }).details.retryAfterMs).toBe(7000);
+      expect(classify(429, undefined, { 'x-ratelimit-reset': reset }).details.retryAfterMs).toBe(1_800_000);
+      const hourly = classify(
+        400,
+        {
+          errorCode: 'HOURLY_APIINVOCATION_LIMIT_EXCEEDED',
+          message: 'The maximum number of hourly API invocations has been exceeded.',
+        },
+        { 'x-ratelimit-reset': reset, 'x-ratelimit-remaining': '0' },
+      );
+      expect(hourly).toMatchObject({
+        kind: 'transient',
+        details: { code: 'HOURLY_APIINVOCATION_LIMIT_EXCEEDED', retryAfterMs: 1_800_000 },
+      });
+      expect(classify(400, { errorCode: 'BURST_APIINVOCATION_LIMIT_EXCEEDED' }).kind).toBe('transient');
+      expect(
+        classify(403, undefined, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }).details
+          .retryAfterMs,
+      ).toBe(1_800_000);
+    });
+
+    it('5xx and temporarily_unavailable are transient, with Retry-After honoured', () => {
+      expect(
+        classify(503, { error: 'temporarily_unavailable' }, { 'retry-after': '12' }).details.retryAfterMs,
+      ).toBe(12_000);
+      expect(classify(400, { error: 'temporarily_unavailable' }).kind).toBe('transient');
+      expect(classify(502, undefined).kind).toBe('transient');
+    });
+
+    it('needs_reauth for grant loss and refused clients, with the provider code', () => {
+      expect(classify(400, { error: 'invalid_grant' })).toMatchObject({
+        kind: 'needs_reauth',
+        details: { code: 'invalid_grant' },
+      });
+      expect(classify(400, { error: 'unauthorized_client' }).details.credentialsRefused).toBe(true);
+      expect(
+        classify(400, { error: 'invalid_grant', error_description: 'no_valid_keys_or_signatures' }).details
+          .credentialsRefused,
+      ).toBe(true);
+      expect(classify(401, { errorCode: 'PARTNER_AUTHENTICATION_FAILED' }).details.credentialsRefused).toBe(
+        true,
+      );
+      expect(
+        classify(401, { status: 'error', error: 'Could not find API token with ID: x' }).details
+          .credentialsRefused,
+      ).toBe(true);
+      expect(classify(400, { error: 'invalid_scope' }).kind).toBe('needs_reauth');
+    });
+  });
 });

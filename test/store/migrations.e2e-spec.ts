@@ -27,7 +27,10 @@ describe('migrations', () => {
   it('create the schema from nothing, with the indexes the sweep reads, and roll back cleanly', async () => {
     expect(await tables()).toEqual([]);
     const applied = await dataSource.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['CreateSigningAuthTables1763800000000']);
+    expect(applied.map((m) => m.name)).toEqual([
+      'CreateSigningAuthTables1763800000000',
+      'PendingAuthorizationKind1764700000000',
+    ]);
     expect(await tables()).toEqual(['signing_auth_connections', 'signing_auth_pending_authorizations']);
 
     const indexes: Array<{ indexname: string; indexdef: string }> = await dataSource.query(
@@ -45,6 +48,7 @@ describe('migrations', () => {
     // Running again is a no-op.
     expect(await dataSource.runMigrations()).toEqual([]);
 
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await dataSource.runMigrations();

@@ -8,8 +8,20 @@ import type { SigningAuthStrategy } from './providers/strategy.interface.js';
  * @publicApi
  */
 export interface ProviderHostOverrides {
-  /** DocuSign account server (replaces both `https://account-d.docusign.com` and `https://account.docusign.com`). */
+  /**
+   * DocuSign account server transport for every environment (replaces both `https://account-d.docusign.com`
+   * and `https://account.docusign.com`). Only where requests go: the JWT `aud` stays the environment's real
+   * host (see `docusignJwtAudience`). `docusignOAuthUrls` wins for the environment it names.
+   */
   docusignOAuthUrl?: string;
+  /** DocuSign account server transport per environment (an egress proxy for production only, say). */
+  docusignOAuthUrls?: { demo?: string; production?: string };
+  /**
+   * The JWT assertion's `aud` per environment, a bare host. Only for a private DocuSign deployment whose
+   * account server has another name. Default: `account-d.docusign.com` (demo), `account.docusign.com`
+   * (production), whatever the transport overrides say.
+   */
+  docusignJwtAudience?: { demo?: string; production?: string };
   /** Formstack Sign auth server (replaces `https://sign-auth.insuresign.io` and the legacy `https://auth.insuresign.io`). */
   formstackAuthUrl?: string;
   /**
@@ -21,8 +33,12 @@ export interface ProviderHostOverrides {
   signicatUrl?: string;
   /** Signicat's deprecated Idfy host only (generation `idfy`). Default: `signicatUrl`, else `https://api.idfy.io`. */
   signicatIdfyUrl?: string;
+  /** Signicat API host per generation; wins over `signicatUrl` and `signicatIdfyUrl` for the generation it names. */
+  signicatUrls?: { express?: string; platform?: string; idfy?: string };
   /** DocSpring API host (replaces `https://sync.api.docspring.com` and `https://sync.api-eu.docspring.com`). */
   docspringApiUrl?: string;
+  /** DocSpring API host per region; wins over `docspringApiUrl` for the region it names. */
+  docspringApiUrls?: { us?: string; eu?: string };
 }
 
 /**
@@ -76,6 +92,11 @@ export interface RefreshOptions {
    * token is renewed after 10 days with the default). Default: `1/3`.
    */
   refreshTokenRenewFraction?: number;
+  /**
+   * Days before a fixed-end refresh token lapses (DocuSign without `extended`) that the sweep emits
+   * `connection.reauthorization_due`. Default: `7`.
+   */
+  reauthorizationNoticeDays?: number;
 }
 
 /**
@@ -172,6 +193,19 @@ export interface SigningAuthModuleOptions {
   publicUrl?: string;
   /** Host overrides for the built-in strategies. Default: the providers' production hosts. */
   hosts?: ProviderHostOverrides;
+  /**
+   * Check credentials that need no user (client credentials, DocSpring tokens, DocuSign JWT) with the
+   * provider when a connection is saved: refused → `ConnectionVerificationError` (admin API: 422) and
+   * nothing stored; provider unreachable → stored as `error`, retried; DocuSign `consent_required` → stored
+   * `needs_reauth` with `metadata.consentUrl`. Turn it off for offline setups. Default: `true`.
+   */
+  verifyOnSave?: boolean;
+  /**
+   * How long a consent link handed out with a `consent_required` failure (DocuSign JWT: `metadata.consentUrl`,
+   * `SigningAuthReauthRequiredError.consentUrl`) stays valid. Each such failure issues a new one.
+   * Default: `604800` (7 days).
+   */
+  consentLinkTtlSeconds?: number;
   /** Unconfirmed provider facts, as settings. Default: DocuSign refresh tokens live 30 days, JWT assertions 1 hour. */
   providerSettings?: ProviderSettings;
   /** Extra strategies (custom providers); one with a built-in id replaces the built-in. Default: `[]`. */

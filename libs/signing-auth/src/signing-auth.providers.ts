@@ -5,7 +5,9 @@ import { SIGNING_AUTH_DATA_SOURCE } from './common/tokens.js';
 import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
+import { ConnectionVerifier } from './verification/connection-verifier.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
+import { AuthorizationLinkService } from './authorization/authorization-link.service.js';
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
@@ -24,6 +26,7 @@ import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
 import { GrantWriteBack } from './refresh/grant-write-back.js';
 import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
+import { ReauthorizationForecast } from './refresh/reauthorization-forecast.js';
 import { RefreshLeaseRepository } from './refresh/refresh-lease.repository.js';
 import { RefreshSweepService } from './refresh/refresh-sweep.service.js';
 import { SigningAuthSweeper } from './refresh/signing-auth-sweeper.js';
@@ -63,12 +66,14 @@ export function createCoreProviders(
     StrategyRegistry,
     ConnectionCipher,
     ConnectionRepository,
+    ConnectionVerifier,
     ConnectionsService,
     KeyRotationService,
     StoredKeyCensus,
     StoredKeyCheck,
     SigningAuthEventBus,
     PendingAuthorizationRepository,
+    AuthorizationLinkService,
     AuthorizationFlowService,
     DocSpringDataRequestService,
     ConnectionHealthQuery,
@@ -85,6 +90,7 @@ const TOKEN_LIFECYCLE_PROVIDERS = [
   RefreshLeaseRepository,
   RefreshFailureHandler,
   GrantWriteBack,
+  ReauthorizationForecast,
   TokenChangeNotifier,
   TokenRefresher,
   RefreshSweepService,

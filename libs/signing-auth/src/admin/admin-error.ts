@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
+  ConnectionVerificationError,
   UnknownProviderError,
   type FieldProblem,
 } from '../connections/connection.errors.js';
@@ -38,6 +39,7 @@ export class AdminInputError extends ConnectionValidationError {}
  * - 400: bad input (a field and why), an unknown provider id, an unknown/expired/other provider's OAuth
  *   state, the provider's own `error` on the callback (e.g. `access_denied`);
  * - 404: no such connection;
+ * - 422: the provider refused the credentials being saved (nothing was stored);
  * - 409: a flow in the wrong state (a replayed OAuth state, authorize on a connection that does not use
  *   the authorization-code grant, refresh of a pending or needs_reauth connection);
  * - 502: the provider failed (message names tenant, provider and reason);
@@ -54,6 +56,7 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
     ]);
   }
   if (error instanceof ConnectionNotFoundError) return body(404, error.message);
+  if (error instanceof ConnectionVerificationError) return body(422, error.message);
   if (error instanceof AuthorizationStateError) {
     if (error.reason === 'replayed') return body(409, error.message);
     return invalid(error.message, [{ field: 'state', message: stateProblem(error.reason) }]);
@@ -120,6 +123,8 @@ function fromHttpException(error: HttpException): AdminErrorBody {
 function stateProblem(reason: string): string {
   if (reason === 'expired') return 'has expired: start the flow again';
   if (reason === 'wrong_provider') return "belongs to another provider's flow";
+  if (reason === 'other_browser') return 'belongs to a flow started in another browser: finish it there';
+  if (reason === 'missing') return 'is missing: the provider redirected back without the state it was sent';
   return 'is unknown: start the flow again';
 }
 

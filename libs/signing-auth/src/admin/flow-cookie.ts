@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { bindingCookieName, type BrowserBinding } from '../authorization/authorization-flow.service.js';
+import { bindingCookieName, type BrowserBinding } from '../authorization/authorization-link.service.js';
 import { AdminInputError } from './admin-error.js';
 
 /**

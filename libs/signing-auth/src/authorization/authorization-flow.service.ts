@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
@@ -8,21 +7,30 @@ import { toConnectionView, type ConnectionView } from '../connections/connection
 import { SecretCipher } from '../crypto/secret-cipher.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
-import { oauthRedirectUri } from '../providers/built-in-strategies.js';
-import { pkceChallengeS256, randomUrlSafe } from '../providers/shared/pkce.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
-import type { StrategyContext } from '../providers/strategy.interface.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+import type {
+  SigningAuthStrategy,
+  StrategyConnection,
+  StrategyContext,
+  TokenGrant,
+} from '../providers/strategy.interface.js';
 import {
   AuthorizationNotSupportedError,
   AuthorizationStateError,
   ProviderAuthorizationError,
 } from './authorization.errors.js';
+import {
+  AuthorizationLinkService,
+  fromStartingBrowser,
+  hashState,
+  VERIFIER_FIELD,
+} from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
 
-/** How long a started authorization may wait for its callback. */
-const PENDING_TTL_MS = 10 * 60_000;
-const VERIFIER_FIELD = 'code_verifier';
+/** Pauses between attempts of the post-connect step within one callback (then the sweep takes over). */
+const POST_CONNECT_DELAYS_MS = [250, 1_000];
 
 /** The query of the provider's redirect back to the callback URL. @publicApi */
 export interface AuthorizationCallbackParams {
@@ -43,15 +51,8 @@ export interface AuthorizationStartOptions {
   bindToBrowser?: boolean;
 }
 
-/** The cookie that binds a flow to its browser: set it HttpOnly, SameSite=Lax, on the callback path. @publicApi */
-export interface BrowserBinding {
-  /** `signing_auth_flow_` + the first 16 hex digits of the state's SHA-256. */
-  name: string;
-  /** A random value whose SHA-256 the state carries. */
-  value: string;
-  /** As long as the flow lives (600). */
-  maxAgeSeconds: number;
-}
+import type { BrowserBinding } from './authorization-link.service.js';
+export type { BrowserBinding };
 
 /** What the callback handler hands to {@link AuthorizationFlowService.complete} besides the query. @publicApi */
 export interface AuthorizationCompleteOptions {
@@ -75,6 +76,7 @@ export class AuthorizationFlowService {
     private readonly connectionCipher: ConnectionCipher,
     private readonly cipher: SecretCipher,
     private readonly pending: PendingAuthorizationRepository,
+    private readonly links: AuthorizationLinkService,
     private readonly strategies: StrategyRegistry,
     private readonly events: SigningAuthEventBus,
     private readonly refresher: TokenRefresher,
@@ -100,38 +102,13 @@ export class AuthorizationFlowService {
     if (!flows || !strategy.buildAuthorizationUrl || !strategy.exchangeCode) {
       throw new AuthorizationNotSupportedError(tenantId, provider);
     }
-    const now = this.options.clock();
-    // 256 bits each: the state is a bearer secret until the callback arrives.
-    let state = randomUrlSafe(32);
-    let browserBinding: BrowserBinding | undefined;
-    if (options.bindToBrowser) {
-      // The state carries the hash of a value only the starting browser gets (as a cookie); the stored
-      // state hash protects that part from being changed, so no extra column is needed.
-      const value = randomUrlSafe(32);
-      state = `${state}.${sha256Url(value)}`;
-      browserBinding = { name: bindingCookieName(state), value, maxAgeSeconds: PENDING_TTL_MS / 1000 };
-    }
-    const verifier = randomUrlSafe(32);
-    const redirectUri = oauthRedirectUri(this.options, provider);
-    const expiresAt = new Date(now.getTime() + PENDING_TTL_MS);
-    await this.pending.purge(now);
-    await this.pending.insert({
-      stateHash: hashState(state),
-      tenantId,
-      provider,
-      codeVerifierCiphertext: this.cipher.encrypt(verifier, { tenantId, provider, field: VERIFIER_FIELD }),
-      redirectUri,
-      expiresAt,
-      now,
+    const issued = await this.links.issue('authorization', connection, strategy, {
+      bindToBrowser: options.bindToBrowser,
     });
-    const authorizationUrl = strategy.buildAuthorizationUrl(connection, {
-      redirectUri,
-      state,
-      codeChallenge: pkceChallengeS256(verifier),
-    });
-    return browserBinding
-      ? { authorizationUrl, expiresAt: expiresAt.toISOString(), browserBinding }
-      : { authorizationUrl, expiresAt: expiresAt.toISOString() };
+    const expiresAt = issued.expiresAt.toISOString();
+    return issued.browserBinding
+      ? { authorizationUrl: issued.authorizationUrl, expiresAt, browserBinding: issued.browserBinding }
+      : { authorizationUrl: issued.authorizationUrl, expiresAt };
   }
 
   /**
@@ -162,7 +139,8 @@ export class AuthorizationFlowService {
         tenantId,
       );
     }
-    if (!state) throw new AuthorizationStateError('unknown', provider);
+    // Formstack Sign does not document echoing `state` (providers.md §2.2): say what the provider did.
+    if (!state) throw new AuthorizationStateError(params?.code ? 'missing' : 'unknown', provider);
     const consumed = await this.pending.consume(hashState(state), this.options.clock());
     if (!consumed.ok) throw new AuthorizationStateError(consumed.reason, provider, consumed.tenantId);
     const pending = consumed.row;
@@ -182,6 +160,10 @@ export class AuthorizationFlowService {
     const row = await this.connections.findOne(tenantId, provider);
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
     const connection = this.connectionCipher.decryptRow(row);
+    // A consent link outlives the connect flow: the connection may have changed grant meanwhile.
+    if (pending.kind === 'consent' && strategy.supportsConsentFlow?.(connection) !== true) {
+      throw new AuthorizationNotSupportedError(tenantId, provider);
+    }
     const codeVerifier = this.cipher.decrypt(pending.codeVerifierCiphertext, {
       tenantId,
       provider,
@@ -195,20 +177,20 @@ export class AuthorizationFlowService {
       { code: params.code, redirectUri: pending.redirectUri, codeVerifier },
       context,
     );
-    // `connectedAt` marks the post-connect step done, so the refresher does not repeat it.
-    const metadata = strategy.afterConnect
-      ? {
-          ...(await strategy.afterConnect(connection, grant, this.context())),
-          connectedAt: this.options.clock().toISOString(),
-        }
-      : {};
-    const stored = await this.connections.storeConnectedGrant(
+    // The grant first: a new refresh token must never be lost to a userinfo outage that follows.
+    // `accountPending` makes `docusignAccountBase` fail typed, and the sweep retry, until the account is known.
+    let stored = await this.connections.storeConnectedGrant(
       tenantId,
       provider,
       grant,
-      metadata,
+      strategy.afterConnect ? { accountPending: true } : {},
       this.options.clock(),
     );
+    if (!stored) throw new ConnectionNotFoundError(tenantId, provider);
+    if (strategy.afterConnect) {
+      const metadata = await this.postConnect(strategy, connection, grant);
+      if (metadata) stored = (await this.connections.replaceMetadata(stored, metadata)) ?? stored;
+    }
     if (!stored) throw new ConnectionNotFoundError(tenantId, provider);
     stored.nextRefreshAt = await this.refresher.scheduleConnected(stored);
     this.logger.log(`Connected ${provider} for tenant "${tenantId}"`);
@@ -216,34 +198,42 @@ export class AuthorizationFlowService {
     return toConnectionView(stored);
   }
 
+  /**
+   * The provider's post-connect step (DocuSign userinfo), tried a few times on transient failures. Returns
+   * the metadata to record (with `connectedAt`), or undefined when it still failed: the grant is kept and
+   * the refresher tries again (see `refreshDueAt`).
+   */
+  private async postConnect(
+    strategy: SigningAuthStrategy,
+    connection: StrategyConnection,
+    grant: TokenGrant,
+  ): Promise<Record<string, unknown> | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const metadata = await strategy.afterConnect!(connection, grant, this.context());
+        const at = this.options.clock().toISOString();
+        return { ...metadata, connectedAt: at, accountCheckedAt: at };
+      } catch (error) {
+        const transient = !(error instanceof ProviderFailure) || error.kind === 'transient';
+        const reason = error instanceof ProviderFailure ? error.message : ((error as Error)?.name ?? 'error');
+        // The provider answered that this cannot work (e.g. the user has no account `config.accountId`):
+        // the grant is stored, but the admin must hear why the connect is not complete.
+        if (!transient) throw error;
+        if (attempt >= POST_CONNECT_DELAYS_MS.length) {
+          this.logger.warn(
+            `Connected ${strategy.id} for tenant "${connection.tenantId}" but its post-connect step failed ` +
+              `(${reason}); the grant is kept and the account will be fetched again`,
+          );
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, POST_CONNECT_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
   private context(): StrategyContext {
     return { signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs), now: this.options.clock };
   }
-}
-
-/** Only the SHA-256 of a state is stored: a database reader cannot complete someone else's flow. */
-function hashState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
-}
-
-/** The cookie name of a browser-bound state (several flows may run in one browser). @internal */
-export function bindingCookieName(state: string): string {
-  return `signing_auth_flow_${hashState(state).slice(0, 16)}`;
-}
-
-/** A state without a binding part needs no cookie; one with it needs the cookie whose hash it carries. */
-function fromStartingBrowser(state: string, cookies: Record<string, string> | undefined): boolean {
-  const dot = state.indexOf('.');
-  if (dot < 0) return true;
-  const expected = Buffer.from(state.slice(dot + 1));
-  const cookie = cookies?.[bindingCookieName(state)];
-  if (!cookie) return false;
-  const actual = Buffer.from(sha256Url(cookie));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-function sha256Url(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
 /** Callback parameters come from the browser: bound what we carry into errors and logs. */

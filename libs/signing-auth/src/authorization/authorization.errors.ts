@@ -1,6 +1,6 @@
 /** Why a callback's `state` was refused. @publicApi */
 export type AuthorizationStateFailure =
-  'unknown' | 'replayed' | 'expired' | 'wrong_provider' | 'other_browser';
+  'unknown' | 'replayed' | 'expired' | 'wrong_provider' | 'other_browser' | 'missing';
 
 const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   unknown: 'is unknown (never issued, or the flow was cleaned up)',
@@ -10,6 +10,9 @@ const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   other_browser:
     'belongs to a connect flow started in another browser: finish it in the browser that started it ' +
     '(a forwarded authorization link cannot connect an account)',
+  missing:
+    'is missing: the provider redirected back with a code but without the state it was sent, so the ' +
+    'callback cannot tell whose authorization it completes; nothing was stored',
 };
 
 /**

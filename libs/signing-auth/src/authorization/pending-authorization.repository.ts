@@ -10,10 +10,15 @@ export interface PendingAuthorizationRow {
   id: string;
   tenantId: string;
   provider: string;
+  /** `authorization`: the connect flow. `consent`: a consent link handed out with a `consent_required` failure. */
+  kind: PendingAuthorizationKind;
   codeVerifierCiphertext: string;
   redirectUri: string;
   expiresAt: Date;
 }
+
+/** @internal */
+export type PendingAuthorizationKind = 'authorization' | 'consent';
 
 /** How long used or expired rows are kept (for telling "replayed"/"expired" from "unknown"). */
 const RETENTION_MS = 24 * 3_600_000;
@@ -32,8 +37,8 @@ export class PendingAuthorizationRepository {
       this.dataSource,
       `INSERT INTO "signing_auth_pending_authorizations"
          ("id", "state_hash", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at",
-          "created_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          "created_at", "kind")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         randomUUID(),
         row.stateHash,
@@ -43,6 +48,7 @@ export class PendingAuthorizationRepository {
         row.redirectUri,
         row.expiresAt,
         row.now,
+        row.kind,
       ],
     );
   }
@@ -62,7 +68,7 @@ export class PendingAuthorizationRepository {
       this.dataSource,
       `UPDATE "signing_auth_pending_authorizations" SET "consumed_at" = $2
        WHERE "state_hash" = $1 AND "consumed_at" IS NULL AND "expires_at" > $2
-       RETURNING "id", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at"`,
+       RETURNING "id", "tenant_id", "provider", "kind", "code_verifier_ciphertext", "redirect_uri", "expires_at"`,
       [stateHash, now],
     );
     if (rows.length > 0) return { ok: true, row: toRow(rows[0]) };
@@ -106,6 +112,7 @@ function toRow(r: Record<string, unknown>): PendingAuthorizationRow {
     id: String(r.id),
     tenantId: String(r.tenant_id),
     provider: String(r.provider),
+    kind: r.kind === 'consent' ? 'consent' : 'authorization',
     codeVerifierCiphertext: String(r.code_verifier_ciphertext),
     redirectUri: String(r.redirect_uri),
     expiresAt: r.expires_at instanceof Date ? r.expires_at : new Date(String(r.expires_at)),

@@ -17,6 +17,8 @@ export interface ResolvedOptions {
   routePrefix: string;
   adminApi: boolean;
   hosts: ProviderHostOverrides;
+  consentLinkTtlSeconds: number;
+  verifyOnSave: boolean;
   providerSettings: { docusign: { refreshTokenLifetimeDays: number; jwtLifetimeSeconds: number } };
   strategies: SigningAuthStrategy[];
   refresh: {
@@ -27,6 +29,7 @@ export interface ResolvedOptions {
     backoffBaseMs: number;
     backoffMaxMs: number;
     refreshTokenRenewFraction: number;
+    reauthorizationNoticeDays: number;
   };
   sweep: {
     enabled: boolean;
@@ -60,6 +63,7 @@ export function resolveOptions(
     backoffBaseMs: 30_000,
     backoffMaxMs: 3_600_000,
     refreshTokenRenewFraction: 1 / 3,
+    reauthorizationNoticeDays: 7,
     ...stripUndefined(options.refresh ?? {}),
   };
   const margin = leaseMarginMs(refresh);
@@ -74,6 +78,9 @@ export function resolveOptions(
   }
   if (!(refresh.leewayFraction > 0 && refresh.leewayFraction < 1)) {
     throw new Error('signing-auth: refresh.leewayFraction must be between 0 and 1 (exclusive).');
+  }
+  if (!(refresh.reauthorizationNoticeDays >= 0)) {
+    throw new Error('signing-auth: refresh.reauthorizationNoticeDays must be a number of days, 0 or more.');
   }
   if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
@@ -94,6 +101,8 @@ export function resolveOptions(
     routePrefix: normalizePrefix(extras.routePrefix),
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
+    verifyOnSave: options.verifyOnSave ?? true,
+    consentLinkTtlSeconds: positive('consentLinkTtlSeconds', options.consentLinkTtlSeconds, 604_800),
     providerSettings: resolveProviderSettings(options),
     strategies: options.strategies ?? [],
     refresh,
@@ -128,6 +137,15 @@ export function leaseMarginMs(refresh: { leaseSeconds: number }): number {
   return Math.max(2_000, (refresh.leaseSeconds * 1000) / 5);
 }
 
+/** A positive number option, or its default; anything else fails at bootstrap naming the option. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`signing-auth: ${name} must be a positive number (got ${String(value)}).`);
+  }
+  return value;
+}
+
 /** `/signing-auth/` → `signing-auth`. */
 export function normalizePrefix(prefix: string): string {
   return prefix.replace(/^\/+|\/+$/g, '');
@@ -137,11 +155,20 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Drops empty values and trailing slashes, one level deep (the per-environment maps). */
 function stripTrailingSlashes(hosts: ProviderHostOverrides): ProviderHostOverrides {
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.length > 0 ? value.replace(/\/+$/, '') : undefined;
+    if (!value || typeof value !== 'object') return undefined;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, clean(v)] as const)
+      .filter(([, v]) => typeof v === 'string');
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  };
   return Object.fromEntries(
     Object.entries(hosts)
-      .filter(([, v]) => typeof v === 'string' && v.length > 0)
-      .map(([k, v]) => [k, (v as string).replace(/\/+$/, '')]),
+      .map(([k, v]) => [k, clean(v)] as const)
+      .filter(([, v]) => v !== undefined),
   ) as ProviderHostOverrides;
 }
 

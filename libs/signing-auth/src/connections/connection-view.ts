@@ -1,3 +1,4 @@
+import { hasFixedRefreshTokenEnd } from '../refresh/reauthorization-forecast.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { ConnectionEntity } from './connection.entity.js';
 
@@ -15,6 +16,11 @@ export interface ConnectionView {
   config: Record<string, unknown>;
   accessTokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
+  /**
+   * Set when the refresh token has a fixed end whatever the library does (DocuSign without `extended`):
+   * a user must authorize again before this time. `null` otherwise.
+   */
+  reauthorizeBy: string | null;
   lastRefreshedAt: string | null;
   nextRefreshAt: string | null;
   failureCount: number;
@@ -34,6 +40,7 @@ export function toConnectionView(row: ConnectionEntity): ConnectionView {
     config: row.config ?? {},
     accessTokenExpiresAt: iso(row.accessTokenExpiresAt),
     refreshTokenExpiresAt: iso(row.refreshTokenExpiresAt),
+    reauthorizeBy: hasFixedRefreshTokenEnd(row) ? iso(row.refreshTokenExpiresAt) : null,
     lastRefreshedAt: iso(row.lastRefreshedAt),
     nextRefreshAt: iso(row.nextRefreshAt),
     failureCount: row.failureCount,

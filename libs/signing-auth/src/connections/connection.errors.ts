@@ -56,3 +56,26 @@ export class UnknownProviderError extends Error {
     super(`Unknown provider "${provider}"; known providers: ${known.join(', ')}`);
   }
 }
+
+/**
+ * Saving a connection checked its credentials with the provider, and the provider refused them. Nothing
+ * new was stored: the previous settings (and their working grant) stay. Carries the provider's error code
+ * and reason, never a secret. The admin API turns it into a 422.
+ * @publicApi
+ */
+export class ConnectionVerificationError extends Error {
+  override readonly name = 'ConnectionVerificationError';
+
+  constructor(
+    readonly tenantId: string,
+    readonly provider: string,
+    /** The provider's own words (error code and description), redacted. */
+    readonly reason: string,
+    /** The provider's error code, e.g. `invalid_client`. */
+    readonly code?: string,
+  ) {
+    super(
+      `${provider} refused the credentials saved for tenant "${tenantId}"; nothing was changed: ${reason}`,
+    );
+  }
+}

@@ -85,6 +85,56 @@ export class ConnectionRepository {
   }
 
   /**
+   * Records why a just-saved connection could not be verified: `error` with a retry time (provider
+   * unreachable) or `needs_reauth` with a consent link (DocuSign JWT). Returns the row.
+   */
+  async recordVerification(
+    tenantId: string,
+    provider: string,
+    state: {
+      status: 'error' | 'needs_reauth';
+      lastError: string;
+      metadata: Record<string, unknown>;
+      nextRefreshAt: Date | null;
+    },
+    now: Date,
+  ): Promise<ConnectionEntity | null> {
+    await queryRows(
+      this.dataSource,
+      `UPDATE "signing_auth_connections" SET "status" = $3, "last_error" = $4, "metadata" = $5::jsonb,
+         "next_refresh_at" = $6, "failure_count" = 1, "version" = "version" + 1, "updated_at" = $7
+       WHERE "tenant_id" = $1 AND "provider" = $2`,
+      [
+        tenantId,
+        provider,
+        state.status,
+        state.lastError,
+        JSON.stringify(state.metadata),
+        state.nextRefreshAt,
+        now,
+      ],
+    );
+    return this.findOne(tenantId, provider);
+  }
+
+  /**
+   * Replaces the metadata of a connection the connect flow just stored (the post-connect step's result),
+   * bumping the version so caches in every replica reload it. Returns the row, or null when it is gone.
+   */
+  async replaceMetadata(
+    row: ConnectionEntity,
+    metadata: Record<string, unknown>,
+  ): Promise<ConnectionEntity | null> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE "signing_auth_connections" SET "metadata" = $3::jsonb, "version" = "version" + 1
+       WHERE "tenant_id" = $1 AND "provider" = $2 RETURNING "id"`,
+      [row.tenantId, row.provider, JSON.stringify(metadata)],
+    );
+    return rows.length === 0 ? null : this.findOne(row.tenantId, row.provider);
+  }
+
+  /**
    * Stores the grant a connect flow (authorization code exchange) just obtained, in one statement: tokens
    * as ciphertext, expiries, status `active`, failures cleared, lease released, and `version + 1` so any
    * refresh in flight with the old grant is fenced out of writing back.

@@ -3,7 +3,20 @@ import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-optio
 import { NetworkPolicy } from '../network/network-policy.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
-import { ConnectionNotFoundError, ConnectionValidationError } from './connection.errors.js';
+import { ProviderFailure } from '../providers/provider.errors.js';
+import { backoffMs } from '../refresh/refresh-policy.js';
+import { TokenRefresher } from '../refresh/token-refresher.js';
+import {
+  ConnectionVerifier,
+  describe,
+  type VerificationOutcome,
+} from '../verification/connection-verifier.js';
+import {
+  ConnectionNotFoundError,
+  ConnectionValidationError,
+  ConnectionVerificationError,
+} from './connection.errors.js';
+import type { ConnectionEntity } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { toConnectionView, type ConnectionView } from './connection-view.js';
 
@@ -29,6 +42,8 @@ export class ConnectionsService {
     private readonly connections: ConnectionRepository,
     private readonly strategies: StrategyRegistry,
     private readonly tokenChanges: TokenChangeNotifier,
+    private readonly verifier: ConnectionVerifier,
+    private readonly refresher: TokenRefresher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.network = new NetworkPolicy(options);
@@ -36,30 +51,81 @@ export class ConnectionsService {
 
   /**
    * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
-   * Authorization-code connections start `pending` until a user consents; the others start `active` and
-   * get their first token on first use.
-   * @throws ConnectionValidationError naming the field, UnknownProviderError
+   * Authorization-code connections start `pending` until a user consents. The others are checked with the
+   * provider first (`verifyOnSave`, default on): accepted → `active` with the first token; refused →
+   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error`, retried;
+   * DocuSign JWT without consent → `needs_reauth` with `metadata.consentUrl`. With `verifyOnSave: false`
+   * they start `active` and get their first token on first use.
+   * @throws ConnectionValidationError naming the field, UnknownProviderError, ConnectionVerificationError
    */
   async upsert(tenantId: string, provider: string, input: ConnectionInput): Promise<ConnectionView> {
     assertTenantId(tenantId);
     const strategy = this.strategies.get(provider);
     const validated = strategy.validate({ config: input?.config, secrets: input?.secrets });
     await this.assertReachableUrls(validated.config);
-    const usesCode = strategy.usesAuthorizationCode({
+    const probe = {
       tenantId,
       provider,
       config: validated.config,
       secrets: validated.secrets,
       metadata: {},
-    });
-    const row = await this.connections.upsert(
-      tenantId,
-      provider,
-      validated,
-      usesCode ? 'pending' : 'active',
-      this.options.clock(),
-    );
-    await this.tokenChanges.announce(tenantId, provider, row.version);
+      refreshToken: null,
+    };
+    const usesCode = strategy.usesAuthorizationCode(probe);
+    if (!this.verifier.applies(strategy, probe)) {
+      const row = await this.connections.upsert(
+        tenantId,
+        provider,
+        validated,
+        usesCode ? 'pending' : 'active',
+        this.options.clock(),
+      );
+      await this.tokenChanges.announce(tenantId, provider, row.version);
+      return toConnectionView(row);
+    }
+    // Checked before anything is written: refused credentials must not replace working ones.
+    let outcome: VerificationOutcome;
+    try {
+      outcome = await this.verifier.verify(strategy, probe);
+    } catch (error) {
+      if (error instanceof ProviderFailure) {
+        throw new ConnectionVerificationError(tenantId, provider, describe(error), error.details.code);
+      }
+      throw error;
+    }
+    const now = this.options.clock();
+    await this.connections.upsert(tenantId, provider, validated, 'active', now);
+    let row: ConnectionEntity | null;
+    if (outcome.kind === 'verified') {
+      row = await this.connections.storeConnectedGrant(
+        tenantId,
+        provider,
+        outcome.grant,
+        outcome.metadata,
+        now,
+      );
+      if (row) row.nextRefreshAt = await this.refresher.scheduleConnected(row);
+    } else {
+      const unreachable = outcome.kind === 'unreachable';
+      const retryAt =
+        outcome.kind === 'unreachable'
+          ? new Date(now.getTime() + backoffMs(this.options, 1, outcome.retryAfterMs))
+          : null;
+      const consentUrl = outcome.kind === 'consent_required' ? outcome.consentUrl : undefined;
+      row = await this.connections.recordVerification(
+        tenantId,
+        provider,
+        {
+          status: unreachable ? 'error' : 'needs_reauth',
+          lastError: outcome.reason,
+          metadata: consentUrl ? { consentUrl } : {},
+          nextRefreshAt: retryAt,
+        },
+        now,
+      );
+      if (row) await this.tokenChanges.announce(tenantId, provider, row.version);
+    }
+    if (!row) throw new ConnectionNotFoundError(tenantId, provider);
     return toConnectionView(row);
   }
 

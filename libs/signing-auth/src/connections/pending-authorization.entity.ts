@@ -23,6 +23,10 @@ export class PendingAuthorizationEntity {
   @Column({ name: 'code_verifier_ciphertext', type: 'text' })
   codeVerifierCiphertext!: string;
 
+  /** `authorization` (connect flow) or `consent` (a consent link from a `consent_required` failure). */
+  @Column({ type: 'varchar', length: 16, default: 'authorization' })
+  kind!: 'authorization' | 'consent';
+
   @Column({ name: 'redirect_uri', type: 'text' })
   redirectUri!: string;
 

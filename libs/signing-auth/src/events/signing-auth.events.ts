@@ -14,6 +14,8 @@ export const SigningAuthEvent = {
   ConnectionUnprocessable: 'connection.unprocessable',
   /** One sweep pass (the in-process cron, or `SigningAuthSweeper.runOnce()`) ended; payload: its report. */
   SweepCompleted: 'sweep.completed',
+  /** A fixed-end refresh token (DocuSign without `extended`) lapses soon: a user must consent again. */
+  ReauthorizationDue: 'connection.reauthorization_due',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -75,4 +77,13 @@ export interface ConnectionUnprocessableEvent {
   message: string;
   failureCount: number;
   nextRefreshAt: string | null;
+}
+
+/** @publicApi */
+export interface ReauthorizationDueEvent {
+  tenantId: string;
+  provider: string;
+  /** When the refresh token lapses; the user must authorize again before. */
+  reauthorizeBy: string;
+  daysLeft: number;
 }

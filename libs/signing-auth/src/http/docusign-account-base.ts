@@ -1,4 +1,4 @@
-import { SigningAuthRequestError } from './http.errors.js';
+import { SigningAuthAccountUnknownError, SigningAuthRequestError } from './http.errors.js';
 
 /**
  * `{baseUri}/restapi/v2.1/accounts/{accountId}` of a DocuSign connection: the account's own host, as
@@ -18,6 +18,10 @@ export function docuSignAccountBase(
     );
   }
   const { baseUri, accountId } = metadata;
+  const missing =
+    typeof baseUri !== 'string' || baseUri === '' || typeof accountId !== 'string' || accountId === '';
+  if (missing && metadata.accountPending === true)
+    throw new SigningAuthAccountUnknownError(tenantId, provider);
   if (typeof baseUri !== 'string' || baseUri === '' || typeof accountId !== 'string' || accountId === '') {
     throw new SigningAuthRequestError(
       tenantId,

@@ -46,6 +46,25 @@ export class SigningAuthHostError extends SigningAuthRequestError {
   }
 }
 
+/**
+ * A `docusignAccountBase` request for a connection whose account is not recorded yet: the connect flow
+ * stored the grant but DocuSign's userinfo has not answered since (`metadata.accountPending`). The library
+ * keeps trying (the sweep, within minutes); retry the request later, or send an absolute URL.
+ * @publicApi
+ */
+export class SigningAuthAccountUnknownError extends SigningAuthRequestError {
+  override readonly name: string = 'SigningAuthAccountUnknownError';
+
+  constructor(tenantId: string, provider: string) {
+    super(
+      tenantId,
+      provider,
+      'the DocuSign account is not yet known (userinfo has not answered since connecting; the library retries it). ' +
+        'Try again later, or send an absolute URL',
+    );
+  }
+}
+
 /** The provider's answer to a refused request, without the request's credentials. @publicApi */
 export interface ProviderRefusal {
   status: number;

@@ -1,8 +1,12 @@
 import { CreateSigningAuthTables1763800000000 } from './1763800000000-create-signing-auth-tables.js';
+import { PendingAuthorizationKind1764700000000 } from './1764700000000-pending-authorization-kind.js';
 
 /**
  * Every migration of the library, oldest first. Add them to your DataSource's `migrations` and run them
  * with your usual migration command (or `migrationsRun: true`).
  * @publicApi
  */
-export const SIGNING_AUTH_MIGRATIONS = [CreateSigningAuthTables1763800000000];
+export const SIGNING_AUTH_MIGRATIONS = [
+  CreateSigningAuthTables1763800000000,
+  PendingAuthorizationKind1764700000000,
+];

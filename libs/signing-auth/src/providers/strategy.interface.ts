@@ -142,6 +142,13 @@ export interface SigningAuthStrategy {
    */
   refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 
+  /**
+   * Optional. Checks credentials that need no user when a connection is saved, and returns the first grant
+   * (`verifyOnSave`). The built-in strategies implement it (their first token request; DocSpring's
+   * `GET /api/v1/authentication`); a custom strategy without it is saved unchecked. Throws a {@link ProviderFailure}.
+   */
+  verify?(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
+
   /** Runs once after a grant is first obtained (DocuSign: userinfo → accountId, baseUri). Returns metadata. */
   afterConnect?(
     connection: StrategyConnection,

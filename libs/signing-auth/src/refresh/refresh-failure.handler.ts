@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuthorizationLinkService } from '../authorization/authorization-link.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import type { DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
@@ -46,6 +47,7 @@ export class RefreshFailureHandler {
     private readonly leases: RefreshLeaseRepository,
     private readonly events: SigningAuthEventBus,
     private readonly notifier: TokenChangeNotifier,
+    private readonly links: AuthorizationLinkService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -65,7 +67,7 @@ export class RefreshFailureHandler {
       durationMs: Date.now() - failed.started,
     };
     if (failure.kind === 'needs_reauth') {
-      const consentUrl = failure.details.consentUrl;
+      const consentUrl = await this.consentUrlFor(failed, failure);
       const version = await this.leases.storeFailure(
         row,
         owner,
@@ -181,6 +183,27 @@ export class RefreshFailureHandler {
       nextRefreshAt: nextRefreshAt.toISOString(),
     });
     throw unprocessable;
+  }
+
+  /**
+   * A `consent_required` failure of a strategy with a consent flow gets a consent link that carries a
+   * state (a pending authorization of kind `consent`), so the provider's redirect completes at our
+   * callback and turns the connection active. Otherwise: whatever URL the strategy supplied.
+   */
+  private async consentUrlFor(failed: FailedRefresh, failure: ProviderFailure): Promise<string | undefined> {
+    const { strategy, connection } = failed;
+    if (failure.details.code !== 'consent_required' || strategy.supportsConsentFlow?.(connection) !== true) {
+      return failure.details.consentUrl;
+    }
+    try {
+      return (await this.links.issue('consent', connection, strategy)).authorizationUrl;
+    } catch (error) {
+      this.logger.warn(
+        `Could not issue a consent link for the ${strategy.id} connection of tenant "${connection.tenantId}": ` +
+          `${(error as Error)?.name ?? 'error'}`,
+      );
+      return failure.details.consentUrl;
+    }
   }
 
   private classify({ error, strategy, connection }: FailedRefresh): ProviderFailure {

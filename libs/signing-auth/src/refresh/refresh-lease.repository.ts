@@ -194,7 +194,7 @@ export class RefreshLeaseRepository {
            "refresh_token_issued_at" = $16::timestamptz,
            "refresh_token_expires_at" = CASE WHEN $9::boolean THEN $10::timestamptz ELSE "refresh_token_expires_at" END,
            "scopes" = COALESCE($11::jsonb, "scopes"),
-           "metadata" = ("metadata" - 'consentUrl') || $12::jsonb,
+           "metadata" = ("metadata" - 'consentUrl' - 'accountPending') || $12::jsonb,
            "status" = 'active', "failure_count" = 0, "last_error" = NULL,
            "last_refreshed_at" = $13, "next_refresh_at" = $14,
            "last_used_at" = CASE WHEN $15::boolean THEN $13 ELSE "last_used_at" END,

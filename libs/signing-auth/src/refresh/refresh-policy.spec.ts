@@ -10,6 +10,7 @@ const timing: RefreshTiming = {
     backoffBaseMs: 30_000,
     backoffMaxMs: 3_600_000,
     refreshTokenRenewFraction: 1 / 3,
+    reauthorizationNoticeDays: 7,
   },
   sweep: { enabled: true, cron: '0 * * * * *', batchSize: 50, concurrency: 5, activeWindowSeconds: 86_400 },
 };

@@ -76,8 +76,17 @@ export function refreshDueAt(timing: RefreshTiming, row: ConnectionEntity, now: 
     if (lifetime > 0)
       candidates.push(rtIssued.getTime() + timing.refresh.refreshTokenRenewFraction * lifetime);
   }
+  // The connect flow stored the grant but the provider's post-connect step (DocuSign userinfo) failed:
+  // refresh again soon, and the refresher fetches the account with the new token.
+  if (row.status === 'active' && row.metadata?.accountPending === true) {
+    const last = toDate(row.lastRefreshedAt) ?? now;
+    candidates.push(last.getTime() + ACCOUNT_RETRY_MS);
+  }
   return candidates.length === 0 ? null : new Date(Math.min(...candidates));
 }
+
+/** How soon to retry a post-connect step that failed (a token refresh each time, so not too often). */
+export const ACCOUNT_RETRY_MS = 5 * 60_000;
 
 /**
  * Delay before retrying after the `failureCount`-th transient failure in a row: exponential, full jitter,

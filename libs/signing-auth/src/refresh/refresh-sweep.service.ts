@@ -30,6 +30,7 @@ import {
   type SigningAuthSweepReport,
   type SigningAuthSweepTrigger,
 } from './sweep-report.js';
+import { ReauthorizationForecast } from './reauthorization-forecast.js';
 import { TokenRefresher } from './token-refresher.js';
 
 /** Name of the cron job in the host's SchedulerRegistry. */
@@ -62,6 +63,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     private readonly pendingAuthorizations: PendingAuthorizationRepository,
     private readonly due: SweepDueQuery,
     private readonly events: SigningAuthEventBus,
+    private readonly forecast: ReauthorizationForecast,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
@@ -120,6 +122,8 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     const { batchSize, concurrency } = this.options.sweep;
     // Leases are judged on the database's clock (docs/decisions/006): only their length is ours.
     const leaseMs = this.options.refresh.leaseSeconds * 1000;
+    // Fixed-end refresh tokens about to lapse (DocuSign without `extended`): tell before a user must consent.
+    report.reauthorizationNotices = await this.forecast.notifyDue(startedAt);
     // Only what was due when the run started: every handled row is rescheduled after that instant, so
     // the run ends even when handling a batch takes longer than the shortest reschedule.
     const cutoff = startedAt;

@@ -31,6 +31,8 @@ export interface SigningAuthSweepReport {
   refreshTokensRenewed: number;
   /** Expired pending authorizations (abandoned consent flows) deleted (in a dry run: that would be). */
   expiredAuthorizationsRemoved: number;
+  /** `connection.reauthorization_due` events sent: fixed-end refresh tokens that lapse soon (cron and job). */
+  reauthorizationNotices: number;
   /** Due connections left for the next pass because it stopped early (0 for a complete pass). */
   leftDue: number;
   /** True when the pass stopped claiming before the end: `maxDurationMs` ran out or `signal` aborted. */
@@ -125,6 +127,7 @@ export const SigningAuthSweepMetricNames = {
   failedOther: 'signing_auth_sweep_failed_other_total',
   refreshTokensRenewed: 'signing_auth_sweep_refresh_tokens_renewed_total',
   expiredAuthorizationsRemoved: 'signing_auth_sweep_expired_authorizations_removed_total',
+  reauthorizationNotices: 'signing_auth_sweep_reauthorization_notices_total',
   leftDue: 'signing_auth_sweep_left_due',
   durationSeconds: 'signing_auth_sweep_duration_seconds',
 } as const satisfies Record<SigningAuthSweepCount, string>;
@@ -152,6 +155,7 @@ export function emptySweepReport(
     failedOther: 0,
     refreshTokensRenewed: 0,
     expiredAuthorizationsRemoved: 0,
+    reauthorizationNotices: 0,
     leftDue: 0,
     stoppedEarly: false,
     durationSeconds: 0,

@@ -44,6 +44,9 @@ export interface RefreshOutcome {
   refreshed: boolean;
 }
 
+/** Check the recorded account again at most this often (DocuSign rate-limits userinfo per user and key). */
+const ACCOUNT_RECHECK_MS = 86_400_000;
+
 /**
  * Refreshes one connection exactly once across replicas: claim the lease in one statement, re-read, skip
  * the call when someone else already refreshed, call the provider outside any transaction with a timeout
@@ -228,9 +231,11 @@ export class TokenRefresher {
   }
 
   /**
-   * Connections that never pass through the connect flow (DocuSign JWT, client credentials) get the
-   * provider's post-connect step (DocuSign userinfo → accountId, baseUri) after their first token. A
-   * failure there does not waste the token: it is logged and tried again with the next refresh.
+   * The provider's post-connect step (DocuSign userinfo → accountId, baseUri) after a fresh token, when
+   * the account is not recorded yet (JWT and client-credentials connections never pass through the
+   * connect flow; a connect whose userinfo failed left `accountPending`) or was last checked a day ago or
+   * more (an account moved to another base URI is followed). A failure there never wastes the token: it
+   * is logged, and a missing account stays marked `accountPending` so the sweep tries again soon.
    */
   private async withConnectMetadata(
     row: ConnectionEntity,
@@ -238,29 +243,37 @@ export class TokenRefresher {
     connection: DecryptedConnection,
     grant: TokenGrant,
   ): Promise<TokenGrant> {
-    if (
-      !strategy.afterConnect ||
-      strategy.usesAuthorizationCode(connection) ||
-      connection.metadata?.connectedAt
-    ) {
-      return grant;
-    }
+    const metadata = connection.metadata ?? {};
+    const now = this.options.clock();
+    const known = typeof metadata.connectedAt === 'string';
+    const checkedAt = Date.parse(String(metadata.accountCheckedAt ?? metadata.connectedAt ?? ''));
+    // First time: connections that skip the connect flow, or a connect whose post-connect step failed.
+    const first = !known && (metadata.accountPending === true || !strategy.usesAuthorizationCode(connection));
+    const recheck = known && !(now.getTime() - checkedAt < ACCOUNT_RECHECK_MS);
+    if (!strategy.afterConnect || !(first || recheck)) return grant;
+    const pending = known
+      ? grant
+      : { ...grant, metadata: { ...(grant.metadata ?? {}), accountPending: true } };
     // A second provider call under the same lease: make sure the lease still covers it.
-    if (!(await this.leaseCoversCall(row))) return grant;
+    if (!(await this.leaseCoversCall(row))) return pending;
     try {
-      const metadata = await strategy.afterConnect(connection, grant, {
+      const fetched = await strategy.afterConnect(connection, grant, {
         signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
         now: () => this.options.clock(),
       });
-      const connectedAt = this.options.clock().toISOString();
-      return { ...grant, metadata: { ...(grant.metadata ?? {}), ...metadata, connectedAt } };
+      const at = this.options.clock().toISOString();
+      const connectedAt = known ? metadata.connectedAt : at;
+      return {
+        ...grant,
+        metadata: { ...(grant.metadata ?? {}), ...fetched, connectedAt, accountCheckedAt: at },
+      };
     } catch (error) {
       this.logger.warn(
         `Post-connect step of the ${strategy.id} connection of tenant "${connection.tenantId}" failed: ` +
           `${error instanceof ProviderFailure ? error.message : ((error as Error)?.name ?? 'unknown error')}; ` +
-          'will retry with the next refresh',
+          (known ? 'keeping the recorded account' : 'will retry soon'),
       );
-      return grant;
+      return pending;
     }
   }
 
@@ -374,15 +387,18 @@ function applyGrant(row: ConnectionEntity, grant: TokenGrant, now: Date, used: b
     failureCount: 0,
     lastError: null,
     scopes: grant.scopes && grant.scopes.length > 0 ? grant.scopes : row.scopes,
-    metadata: withoutConsentUrl({ ...(row.metadata ?? {}), ...(grant.metadata ?? {}) }),
+    metadata: { ...withoutConsentUrl(row.metadata ?? {}), ...(grant.metadata ?? {}) },
     leaseOwner: null,
     leaseExpiresAt: null,
   } satisfies Partial<ConnectionEntity>);
 }
 
-/** A consent URL recorded by a `consent_required` failure is stale once a token was obtained. */
+/**
+ * A consent URL recorded by a `consent_required` failure is stale once a token was obtained; the
+ * "account pending" mark is set again by this refresh's post-connect step if it is still missing.
+ */
 function withoutConsentUrl(metadata: Record<string, unknown>): Record<string, unknown> {
-  const { consentUrl: _stale, ...rest } = metadata;
+  const { consentUrl: _stale, accountPending: _pending, ...rest } = metadata;
   return rest;
 }
 

@@ -1,10 +1,11 @@
 import type {
   CredentialScope,
   StrategyConnection,
+  StrategyContext,
   TokenGrant,
   ValidatedConnectionInput,
 } from '../strategy.interface.js';
-import { BaseProviderStrategy } from '../shared/base.strategy.js';
+import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
 import { ConnectionProblems } from '../shared/connection-validation.js';
 import { DocSpringConfigDto, DocSpringSecretsDto } from './docspring.dto.js';
 
@@ -39,10 +40,11 @@ export class DocSpringStrategy extends BaseProviderStrategy {
     return false;
   }
 
-  /** The API origin (without `/api/v1`): the host override, or the region's host. */
+  /** The API origin (without `/api/v1`): the region's override, the all-region override, or the region's host. */
   apiBaseUrl(connection: StrategyConnection): string {
-    const region = (connection.config.region as 'us' | 'eu' | undefined) ?? 'us';
-    return this.deps.hosts.docspringApiUrl ?? HOSTS[region] ?? HOSTS.us;
+    const region = connection.config.region === 'eu' ? 'eu' : 'us';
+    const { hosts } = this.deps;
+    return hosts.docspringApiUrls?.[region] ?? hosts.docspringApiUrl ?? HOSTS[region];
   }
 
   /** The region's API host (or the override), and the legacy US host for US connections. */
@@ -63,6 +65,21 @@ export class DocSpringStrategy extends BaseProviderStrategy {
       refreshToken: null,
       refreshTokenExpiresAt: null,
     };
+  }
+
+  /** Checks the token with DocSpring's `GET /api/v1/authentication` (providers.md §4) before it is stored. */
+  override async verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    const grant = await this.refresh(connection);
+    await this.http.request(
+      {
+        method: 'GET',
+        url: joinUrl(this.apiBaseUrl(connection), '/api/v1/authentication'),
+        authorization: this.authorizationHeader(grant),
+      },
+      context,
+      this.failureContext(connection, 'authentication check', [grant.accessToken]),
+    );
+    return grant;
   }
 
   override authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string {

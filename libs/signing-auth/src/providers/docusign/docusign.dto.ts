@@ -1,6 +1,8 @@
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
+  IsEmail,
   IsIn,
   IsNotEmpty,
   IsOptional,
@@ -59,6 +61,22 @@ export class DocuSignConfigDto {
   @RequiredWhen('grant', ['jwt'])
   @Matches(GUID_PATTERN, { message: 'must be the GUID of the user to impersonate' })
   userId?: string;
+
+  /** JWT consent: the impersonated user's email, pre-filled on DocuSign's login page (`login_hint`). */
+  @IsOptional()
+  @IsEmail({}, { message: "must be the impersonated user's email address" })
+  @MaxLength(320)
+  loginHint?: string;
+
+  /** JWT consent: `individual` (default; the user approves) or `admin` (an organization admin approves for its users). */
+  @IsOptional()
+  @IsIn(['individual', 'admin'])
+  consent?: 'individual' | 'admin';
+
+  /** Code grant without `extended`: the admin accepts that a user must consent again ~30 days after consent. */
+  @IsOptional()
+  @IsBoolean()
+  acceptFixedRefreshTokenLifetime?: boolean;
 }
 
 /** `secrets` of a DocuSign connection. @internal */

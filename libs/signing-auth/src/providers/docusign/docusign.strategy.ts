@@ -12,7 +12,6 @@ import type {
 import { BaseProviderStrategy, joinUrl } from '../shared/base.strategy.js';
 import { compact, ConnectionProblems } from '../shared/connection-validation.js';
 import { queryString } from '../shared/pkce.js';
-import { oauthBasicAuth } from '../shared/provider-http.client.js';
 import { grantFromTokenResponse } from '../shared/token-response.js';
 import { DocuSignConfigDto, DocuSignSecretsDto } from './docusign.dto.js';
 import { signDocuSignAssertion } from './docusign-jwt.js';
@@ -31,6 +30,9 @@ interface DocuSignConfig {
   scopes?: string[];
   accountId?: string;
   userId?: string;
+  loginHint?: string;
+  consent?: 'individual' | 'admin';
+  acceptFixedRefreshTokenLifetime?: boolean;
 }
 
 /**
@@ -59,6 +61,27 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     const unused = jwt ? 'secretKey' : 'privateKey';
     if (grantKnown && secrets[unused])
       problems.add(`secrets.${unused}`, `is not used by the ${config.grant} grant`);
+    for (const field of ['loginHint', 'consent'] as const) {
+      if (grantKnown && !jwt && config[field] !== undefined)
+        problems.add(`config.${field}`, 'is only used by the jwt grant');
+    }
+    if (grantKnown && jwt && config.acceptFixedRefreshTokenLifetime !== undefined) {
+      problems.add('config.acceptFixedRefreshTokenLifetime', 'is only used by the authorization_code grant');
+    }
+    if (
+      grantKnown &&
+      !jwt &&
+      problems.ok('config.scopes') &&
+      !this.scopesOf(config).includes('extended') &&
+      config.acceptFixedRefreshTokenLifetime !== true
+    ) {
+      problems.add(
+        'config.scopes',
+        'lacks "extended": without it DocuSign keeps the first refresh token\'s expiry (about 30 days after ' +
+          'consent) through every refresh, so a user must consent again by then. Add "extended", or set ' +
+          'config.acceptFixedRefreshTokenLifetime: true to accept that',
+      );
+    }
     if (
       grantKnown &&
       jwt &&
@@ -86,9 +109,11 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     return this.config(connection).grant === 'jwt';
   }
 
-  /** The account server: the host override, or DocuSign's demo/production host. */
+  /** Where requests to the account server go: the environment's override, the all-environment one, or DocuSign's host. */
   oauthBaseUrl(connection: StrategyConnection): string {
-    return this.deps.hosts.docusignOAuthUrl ?? HOSTS[this.config(connection).environment] ?? HOSTS.demo;
+    const environment = this.environmentOf(connection);
+    const { hosts } = this.deps;
+    return hosts.docusignOAuthUrls?.[environment] ?? hosts.docusignOAuthUrl ?? HOSTS[environment];
   }
 
   /** The account's own base URI (recorded from userinfo) and the account server (for userinfo). */
@@ -98,27 +123,41 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     return origins;
   }
 
+  /**
+   * The JWT `aud`: the environment's real account host whatever carries the request (a proxy or an
+   * emulator must not change what DocuSign checks). Only a private deployment sets `docusignJwtAudience`.
+   */
+  jwtAudience(connection: StrategyConnection): string {
+    const environment = this.environmentOf(connection);
+    return this.deps.hosts.docusignJwtAudience?.[environment] ?? new URL(HOSTS[environment]).host;
+  }
+
+  private environmentOf(connection: StrategyConnection): 'demo' | 'production' {
+    return this.config(connection).environment === 'production' ? 'production' : 'demo';
+  }
+
+  /**
+   * The authorization-code flow's URL, or for a JWT connection the consent URL (the callback then mints
+   * the first token with the JWT grant). Both carry the state and PKCE challenge the library keeps.
+   * JWT consent is individual (`signature impersonation`, `login_hint` = `config.loginHint` when set) or,
+   * with `config.consent: 'admin'`, an organization admin's consent for every user of the organization's
+   * reserved domains: `scope=openid` plus `admin_consent_scope` (DocuSign's "admin consent for external
+   * applications").
+   */
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
     const config = this.config(connection);
+    const scopes = this.scopesOf(config).join(' ');
+    const admin = config.grant === 'jwt' && config.consent === 'admin';
     return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
       response_type: 'code',
-      scope: this.scopesOf(config).join(' '),
+      scope: admin ? 'openid' : scopes,
+      admin_consent_scope: admin ? scopes : undefined,
       client_id: config.integrationKey,
       redirect_uri: params.redirectUri,
       state: params.state,
       code_challenge: params.codeChallenge,
       code_challenge_method: 'S256',
-    })}`;
-  }
-
-  /** Where an admin or the user grants JWT consent (`signature impersonation`). */
-  consentUrl(connection: StrategyConnection): string {
-    const config = this.config(connection);
-    return `${joinUrl(this.oauthBaseUrl(connection), '/oauth/auth')}?${queryString({
-      response_type: 'code',
-      scope: this.scopesOf(config).join(' '),
-      client_id: config.integrationKey,
-      redirect_uri: this.deps.redirectUri(this.id),
+      login_hint: config.grant === 'jwt' && !admin ? config.loginHint : undefined,
     })}`;
   }
 
@@ -157,7 +196,8 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     grant: TokenGrant,
     context: StrategyContext,
   ): Promise<Record<string, unknown>> {
-    const failure = this.failureContext(connection, 'userinfo', [grant.accessToken]);
+    // A 401 here is about the access token just obtained, not about the client credentials.
+    const failure = { ...this.failureContext(connection, 'userinfo', [grant.accessToken]), bearer: true };
     const userinfo = await this.http.request(
       {
         method: 'GET',
@@ -185,7 +225,9 @@ export class DocuSignStrategy extends BaseProviderStrategy {
         method: 'POST',
         url: joinUrl(this.oauthBaseUrl(connection), '/oauth/token'),
         form,
-        authorization: oauthBasicAuth(config.integrationKey, connection.secrets.secretKey ?? ''),
+        // Raw `base64(integrationKey:secretKey)`, as DocuSign documents and its SDKs send it: no RFC 6749
+        // form-encoding, which would change a secret containing `+`, `/`, `=` or `%`.
+        authorization: `Basic ${Buffer.from(`${config.integrationKey}:${connection.secrets.secretKey ?? ''}`, 'utf8').toString('base64')}`,
       },
       context,
       failure,
@@ -213,7 +255,7 @@ export class DocuSignStrategy extends BaseProviderStrategy {
       assertion = await signDocuSignAssertion({
         integrationKey: config.integrationKey,
         userId: config.userId ?? '',
-        audience: new URL(this.oauthBaseUrl(connection)).host,
+        audience: this.jwtAudience(connection),
         scopes: this.scopesOf(config),
         privateKeyPem: connection.secrets.privateKey ?? '',
         now: context.now(),
@@ -240,14 +282,13 @@ export class DocuSignStrategy extends BaseProviderStrategy {
       return grantFromTokenResponse(body, { now: context.now(), refreshToken: 'none' }, failure);
     } catch (error) {
       if (error instanceof ProviderFailure && error.details.code === 'consent_required') {
-        const consentUrl = this.consentUrl(connection);
-        this.logger.warn(
-          `DocuSign consent is missing for tenant "${connection.tenantId}"; consent URL: ${consentUrl}`,
-        );
+        // No URL here: the library issues a consent link with a state (see AuthorizationLinkService), so
+        // DocuSign's redirect completes at the callback instead of ending on an error page.
+        this.logger.warn(`DocuSign consent is missing for tenant "${connection.tenantId}"`);
         throw new ProviderFailure(
           'needs_reauth',
           `docusign jwt grant for tenant "${connection.tenantId}": consent required; open the consentUrl to grant it`,
-          { ...error.details, consentUrl },
+          error.details,
         );
       }
       throw error;

@@ -51,6 +51,11 @@ export abstract class BaseProviderStrategy implements SigningAuthStrategy {
   abstract usesAuthorizationCode(connection: StrategyConnection): boolean;
   abstract refresh(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 
+  /** Checks credentials that need no user when saved: the first token request decides. */
+  verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
+    return this.refresh(connection, context);
+  }
+
   authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string {
     return headerFor(grant);
   }

@@ -8,14 +8,48 @@ export interface FailureContext {
   secrets?: Iterable<string | null | undefined>;
   /** What was being done, e.g. `refresh`, `code exchange`, `userinfo`. */
   operation: string;
+  /**
+   * True for calls that present an access token (userinfo, API calls): a 401 there is about that token,
+   * not about the client credentials.
+   */
+  bearer?: boolean;
 }
 
-/** OAuth codes meaning the grant itself is gone: re-authorize, do not retry. */
+/** OAuth codes meaning the grant itself is gone: re-authorize, do not retry (RFC 6749 §5.2, OIDC, DocuSign). */
 const GRANT_GONE = new Set(['invalid_grant', 'consent_required', 'interaction_required', 'login_required']);
-/** OAuth codes (and DocuSign descriptions) meaning the client credentials were refused. */
-const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client', 'issuer_not_found']);
+/**
+ * Codes and descriptions meaning the client credentials were refused: OAuth's `invalid_client` and
+ * `unauthorized_client`; DocuSign's JWT descriptions (providers.md §1.7) and REST `PARTNER_AUTHENTICATION_FAILED`.
+ */
+const CLIENT_REFUSED = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'issuer_not_found',
+  'no_valid_keys_or_signatures',
+  'PARTNER_AUTHENTICATION_FAILED',
+]);
+/** DocuSign's limit error codes (providers.md §1.9); it answers them with a 4xx other than 429. */
+const RATE_LIMIT_CODES = new Set([
+  'HOURLY_APIINVOCATION_LIMIT_EXCEEDED',
+  'BURST_APIINVOCATION_LIMIT_EXCEEDED',
+  'APIINVOCATION_LIMIT_EXCEEDED',
+  'rate_limited',
+  'too_many_requests',
+]);
+/** OAuth codes meaning this request as configured is refused: a human must fix the connection's settings. */
+const REQUEST_REFUSED = new Set([
+  'invalid_scope',
+  'invalid_request',
+  'unsupported_grant_type',
+  'access_denied',
+  'invalid_target',
+]);
+/** OAuth codes meaning the server is busy or down (RFC 6749 §4.1.2.1). */
+const SERVER_TROUBLE = new Set(['temporarily_unavailable', 'server_error']);
 /** 4xx statuses that are about timing, not about the request: retry. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
+/** DocSpring's 401 sentences for a bad token id or secret (providers.md §4). */
+const DOCSPRING_REFUSED = /^(Invalid API token secret|Could not find API token)/i;
 const MAX_DESCRIPTION = 300;
 
 /** The fields we understand in a provider's error body, whatever its shape. */
@@ -62,13 +96,30 @@ export function redact(text: string, secrets: Iterable<string | null | undefined
   return out.length > MAX_DESCRIPTION ? `${out.slice(0, MAX_DESCRIPTION)}…` : out;
 }
 
-/** Classifies a non-2xx HTTP answer from a provider. */
+/** A non-2xx answer as the HTTP client saw it. */
+export interface HttpFailureResponse {
+  status: number;
+  /** The parsed JSON body; `undefined` when the body was empty or not JSON (an HTML page, a proxy's text). */
+  body: unknown;
+  /** `Retry-After`, when the client passes only that header. */
+  retryAfter?: string | null;
+  /** Every response header (`Retry-After`, `X-RateLimit-Reset`, `X-RateLimit-Remaining`, `WWW-Authenticate`). */
+  headers?: { get(name: string): string | null };
+}
+
+/**
+ * Classifies a non-2xx HTTP answer from a provider. `needs_reauth` only when the provider's own answer says
+ * the grant or the client is gone (or the request as configured is refused); everything that may be a
+ * proxy, a WAF, a redirect, a rate limit or an outage is `transient` with the best known retry time.
+ */
 export function classifyHttpFailure(
   ctx: FailureContext,
-  response: { status: number; retryAfter?: string | null; body: unknown },
+  response: HttpFailureResponse,
   now: Date,
 ): ProviderFailure {
   const { status } = response;
+  const header = (name: string): string | null =>
+    response.headers?.get(name) ?? (name === 'retry-after' ? (response.retryAfter ?? null) : null);
   const parsed = parseProviderErrorBody(response.body);
   const code = parsed.code ? redact(parsed.code, ctx.secrets) : undefined;
   const description = parsed.description ? redact(parsed.description, ctx.secrets) : undefined;
@@ -76,19 +127,41 @@ export function classifyHttpFailure(
   const said = [code, description].filter(Boolean).join(': ');
   const where = `${ctx.provider} ${ctx.operation} for tenant "${ctx.tenantId}"`;
   const suffix = `(HTTP ${status}${said ? `, ${said}` : ''})`;
-
-  if (status >= 500 || TRANSIENT_4XX.has(status)) {
-    const retryAfterMs = parseRetryAfter(response.retryAfter, now);
-    return new ProviderFailure('transient', `${where} failed temporarily ${suffix}`, {
+  const transient = (what: string, fallbackCode: string, retryAfterMs?: number): ProviderFailure =>
+    new ProviderFailure('transient', `${where} ${what} ${suffix}`, {
       ...base,
-      code: code ?? (status === 429 ? 'rate_limited' : 'http_error'),
+      code: code ?? fallbackCode,
       retryAfterMs,
     });
+
+  const rateLimited =
+    status === 429 ||
+    (code !== undefined && RATE_LIMIT_CODES.has(code)) ||
+    ((status === 400 || status === 403) && header('x-ratelimit-remaining')?.trim() === '0');
+  if (rateLimited) {
+    const retryAfterMs =
+      parseRetryAfter(header('retry-after'), now) ?? parseRateLimitReset(header('x-ratelimit-reset'), now);
+    return transient('was rate-limited by the provider', 'rate_limited', retryAfterMs);
+  }
+  if (status >= 500 || TRANSIENT_4XX.has(status) || (code !== undefined && SERVER_TROUBLE.has(code))) {
+    return transient('failed temporarily', 'http_error', parseRetryAfter(header('retry-after'), now));
+  }
+  if (status >= 300 && status < 400) {
+    // `redirect: 'manual'`: a login page, a captive portal or a moved endpoint, never an OAuth answer.
+    return transient('was redirected instead of answered (check the host settings)', 'redirect');
+  }
+  const tokenEndpointRefusedClient =
+    !ctx.bearer && status === 401 && /\b(basic|invalid_client)\b/i.test(header('www-authenticate') ?? '');
+  if (response.body === undefined && !tokenEndpointRefusedClient) {
+    // Not the provider's OAuth server speaking (a WAF's HTML 403, a proxy's text 404): nothing to act on.
+    return transient("got an answer that is not the provider's JSON", 'invalid_response');
   }
   const clientRefused =
-    status === 401 ||
+    tokenEndpointRefusedClient ||
     (code !== undefined && CLIENT_REFUSED.has(code)) ||
-    (description !== undefined && CLIENT_REFUSED.has(description));
+    (description !== undefined && CLIENT_REFUSED.has(description)) ||
+    (description !== undefined && DOCSPRING_REFUSED.test(description)) ||
+    (status === 401 && !ctx.bearer && code === undefined);
   if (clientRefused) {
     return new ProviderFailure(
       'needs_reauth',
@@ -103,20 +176,43 @@ export function classifyHttpFailure(
       base,
     );
   }
-  // Any other 4xx (invalid_scope, invalid_request, 403, 404): the request itself is wrong, so retrying the
-  // same request cannot help. A human has to fix the connection.
+  if (status === 401) {
+    // A bearer call (userinfo) or an unrecognised 401: the token was not accepted this time. A fresh token
+    // later may well be; the client credentials were not what was refused.
+    return transient('was refused the access token', 'bearer_rejected');
+  }
+  if (code !== undefined && REQUEST_REFUSED.has(code)) {
+    return new ProviderFailure(
+      'needs_reauth',
+      `${where} was refused as configured; fix the connection's settings ${suffix}`,
+      base,
+    );
+  }
+  // Any other JSON 4xx (an unknown code, 403, 404): the provider answered and refused this request, so
+  // retrying the same request cannot help. A human has to look at the connection.
   return new ProviderFailure('needs_reauth', `${where} was rejected ${suffix}`, {
     ...base,
     code: code ?? 'http_error',
   });
 }
 
+/**
+ * `X-RateLimit-Reset` as milliseconds from now. DocuSign sends epoch seconds (providers.md §1.9); a small
+ * number is read as seconds from now, as some gateways send it.
+ */
+export function parseRateLimitReset(value: string | null | undefined, now: Date): number | undefined {
+  if (!value || !/^\d+$/.test(value.trim())) return undefined;
+  const n = Number(value.trim());
+  if (n > 1_000_000_000) return Math.max(0, n * 1000 - now.getTime());
+  return n * 1000;
+}
+
 /** The module option that moves each built-in provider's host (a person's next step when it is unreachable). */
 const HOST_OPTIONS: Record<string, string> = {
-  docusign: 'the hosts.docusignOAuthUrl option',
+  docusign: 'the hosts.docusignOAuthUrls option (per environment; hosts.docusignOAuthUrl for both)',
   'formstack-sign': 'the hosts.formstackAuthUrl option (hosts.formstackLegacyAuthUrl for legacy credentials)',
-  signicat: 'the hosts.signicatUrl option (hosts.signicatIdfyUrl for the idfy generation)',
-  docspring: 'the hosts.docspringApiUrl option',
+  signicat: 'the hosts.signicatUrls option (per generation; hosts.signicatUrl for all)',
+  docspring: 'the hosts.docspringApiUrls option (per region; hosts.docspringApiUrl for both)',
   oauth2: "the connection's config.tokenUrl",
 };
 

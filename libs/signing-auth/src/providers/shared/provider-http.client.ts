@@ -140,13 +140,13 @@ export class ProviderHttpClient {
       ? request.okStatuses.includes(answer.status)
       : answer.status >= 200 && answer.status < 300;
     if (!ok) {
-      const retryAfter = answer.headers['retry-after'];
       throw classifyHttpFailure(
         failure,
         {
           status: answer.status,
-          retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
-          body: errorFields(parsed, answer.status, request),
+          headers: { get: (name) => headerValue(answer.headers[name]) },
+          // Undefined (not JSON: an HTML page, a proxy's text) tells the classifier who is not speaking.
+          body: parsed === undefined ? undefined : errorFields(parsed, answer.status, request),
         },
         context.now(),
       );
@@ -309,6 +309,11 @@ export function formEncode(form: Record<string, string | undefined>): string {
 export function oauthBasicAuth(clientId: string, clientSecret: string): string {
   const enc = (v: string): string => formEncode({ v }).slice(2);
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`, 'utf8').toString('base64')}`;
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
 }
 
 function parseJson(text: string): unknown {

@@ -62,13 +62,19 @@ export class SignicatStrategy extends BaseProviderStrategy {
     return false;
   }
 
-  /** The token endpoint. `hosts.signicatUrl` replaces all three hosts; `hosts.signicatIdfyUrl` only Idfy's. */
+  /**
+   * The token endpoint. `hosts.signicatUrls[generation]` wins; then `hosts.signicatIdfyUrl` (Idfy only);
+   * then `hosts.signicatUrl`, which replaces all three hosts.
+   */
   tokenUrl(connection: StrategyConnection): string {
     const { generation } = this.config(connection);
     const endpoint = ENDPOINTS[generation] ?? ENDPOINTS.express;
     const { hosts } = this.deps;
     const host =
-      (generation === 'idfy' ? hosts.signicatIdfyUrl : undefined) ?? hosts.signicatUrl ?? endpoint.host;
+      hosts.signicatUrls?.[generation] ??
+      (generation === 'idfy' ? hosts.signicatIdfyUrl : undefined) ??
+      hosts.signicatUrl ??
+      endpoint.host;
     return joinUrl(host, endpoint.path);
   }
 
