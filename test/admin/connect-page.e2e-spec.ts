@@ -222,22 +222,20 @@ describeWithBrowser('Connect page in a real browser', () => {
         expect(await page.content()).not.toContain(SECRET);
       });
 
-      it('adds Signicat with client credentials: a refused secret shows as needs_reauth without Refresh, then fixed', async () => {
+      it('adds Signicat with client credentials: a refused secret is refused at save, nothing stored, then fixed', async () => {
         await page.selectOption('#provider', 'signicat');
         expect(await page.locator('#f-config-generation').inputValue()).toBe('express');
         await page.fill('#f-config-clientId', SIGNICAT_ID);
         await page.fill('#f-config-scopes', 'document_read document_write');
         await page.fill('#f-secrets-clientSecret', 'a-wrong-secret-value');
         await page.click('#save');
-        await row('signicat').locator('.status', { hasText: 'active' }).waitFor();
-        await row('signicat').locator('button[data-action="refresh"]').click();
+        // Verified on save: Signicat refuses the secret, the API answers 422 and stores nothing.
         await page.locator('#message.error').waitFor();
-        expect(await message()).toMatch(/refused the client credentials/);
-        await row('signicat').locator('.status', { hasText: 'needs_reauth' }).waitFor();
-        expect(await actionsOf('signicat')).toEqual(['Delete']);
-        expect(await row('signicat').locator('td').nth(6).textContent()).toMatch(
-          /refused the client credentials/,
+        expect(await message()).toMatch(
+          /signicat refused the credentials saved for tenant .*nothing was changed/,
         );
+        expect(await row('signicat').count()).toBe(0);
+        expect(await page.content()).not.toContain('a-wrong-secret-value');
         await expectFitsWidth(width);
         await page.screenshot({ path: shot(`${width}-signicat-refused`), fullPage: true });
 

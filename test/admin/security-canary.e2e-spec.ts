@@ -71,6 +71,8 @@ describe('Canary scan over the security paths', () => {
           adminApi: true,
           admin: { tokens: [ADMIN_TOKEN] },
           sweep: { enabled: false },
+          // These scans drive the refresh paths; saving goes through the same sanitizing client.
+          verifyOnSave: false,
           observer: { onEvent: (name, payload) => events.push(`${name} ${JSON.stringify(payload)}`) },
           ...options,
         }),

@@ -134,7 +134,7 @@ describe('the packed library', () => {
       env,
     });
     const result = JSON.parse(printed.trim().split('\n').pop()!) as Record<string, unknown>;
-    const expected = `Basic ${Buffer.from('tok_123:sec_456').toString('base64')}`;
+    const expected = 'Bearer pack-token';
     expect(result.embedded).toMatchObject({
       authorization: expected,
       health: { status: 'up', database: 'up' },
@@ -208,13 +208,20 @@ import { EnvelopesService } from './envelopes.service.js';
 import { HealthModule } from './health.controller.js';
 
 const seen: string[] = [];
+// Both sides of a generic OAuth 2.0 provider on loopback (allowed outside production): its token endpoint,
+// and the API the signed call goes to (a host the connection's config names, so host binding lets it through).
 const server = createServer((req, res) => {
-  seen.push(req.headers.authorization ?? '');
   res.setHeader('content-type', 'application/json');
+  if (req.url === '/oauth/token') {
+    res.end('{"access_token":"pack-token","token_type":"Bearer","expires_in":3600}');
+    return;
+  }
+  seen.push(req.headers.authorization ?? '');
   res.end('{"ok":true}');
 });
 await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-const url = \`http://127.0.0.1:\${(server.address() as { port: number }).port}/api/v1/templates\`;
+const origin = \`http://127.0.0.1:\${(server.address() as { port: number }).port}\`;
+const url = \`\${origin}/api/v1/templates\`;
 
 async function signedCall(root: Type<unknown>) {
   @Module({ imports: [root, HealthModule], providers: [EnvelopesService] })
@@ -222,11 +229,16 @@ async function signedCall(root: Type<unknown>) {
   const app = await NestFactory.createApplicationContext(Harness, { logger: false });
   try {
     const tenant = 'acme-' + Math.random().toString(36).slice(2);
-    await app.get(ConnectionsService).upsert(tenant, 'docspring', {
-      config: { region: 'eu', tokenId: 'tok_123' },
-      secrets: { tokenSecret: 'sec_456' },
+    await app.get(ConnectionsService).upsert(tenant, 'oauth2', {
+      config: {
+        grant: 'client_credentials',
+        tokenUrl: \`\${origin}/oauth/token\`,
+        clientId: 'pack-client',
+        apiBaseUrls: [origin],
+      },
+      secrets: { clientSecret: 'pack-secret' },
     });
-    await app.get(EnvelopesService).get(tenant, 'docspring', url);
+    await app.get(EnvelopesService).get(tenant, 'oauth2', url);
     const health = await app.get(SigningAuthHealthIndicator).isHealthy('signingAuth');
     return { authorization: seen.at(-1), health: health.signingAuth };
   } finally {
@@ -257,6 +269,7 @@ const MINIMAL_APP = `import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ConnectionsService, SIGNING_AUTH_MIGRATIONS, SigningAuthHealthIndicator, SigningAuthModule, TokenService } from 'signing-auth';
 

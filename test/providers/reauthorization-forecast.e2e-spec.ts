@@ -88,7 +88,8 @@ describe('re-consent forecast for fixed-end refresh tokens', () => {
     const due = () => events.filter((e) => e.name === SigningAuthEvent.ReauthorizationDue);
     offset = reauthorizeBy - Date.now() - 8 * DAY;
     expect((await sweep.run()).reauthorizationNotices).toBe(0);
-    offset = reauthorizeBy - Date.now() - 6 * DAY;
+    // A second under 6 days left (exactly 6 days would read 6 when the sweep runs within the same millisecond).
+    offset = reauthorizeBy - Date.now() - 6 * DAY + 1000;
     expect((await sweep.run()).reauthorizationNotices).toBe(1);
     expect(due()).toEqual([
       {

@@ -217,6 +217,8 @@
     const common = { id, name: `${part}.${name}`, dataset: { part, name } };
     if (field.enum) {
       const select = el('select', common);
+      // An optional choice with no default sends nothing unless picked (the server then applies its own).
+      if (field.default === undefined) select.appendChild(el('option', { value: '', text: '(default)' }));
       for (const value of field.enum) select.appendChild(el('option', { value, text: value }));
       if (field.default !== undefined) select.value = String(field.default);
       return select;
@@ -454,10 +456,12 @@
         const next = view.status === 'pending' ? ' — press Connect to authorize' : '';
         return `Saved ${provider}: ${view.status}${next}`;
       } catch (error) {
-        if (error instanceof ApiError) {
+        if (error instanceof ApiError && error.problems.length > 0) {
           markProblems(error.problems);
           throw new ApiError('Not saved: fix the fields below.', error.problems);
         }
+        // No field to point at (e.g. the provider refused the credentials): the server's own words.
+        if (error instanceof ApiError) markProblems([]);
         throw error;
       }
     });

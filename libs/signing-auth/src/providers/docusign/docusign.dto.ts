@@ -63,17 +63,29 @@ export class DocuSignConfigDto {
   userId?: string;
 
   /** JWT consent: the impersonated user's email, pre-filled on DocuSign's login page (`login_hint`). */
+  @Field({
+    label: 'Login hint',
+    help: "jwt grant only: the impersonated user's email, pre-filled at consent",
+  })
   @IsOptional()
   @IsEmail({}, { message: "must be the impersonated user's email address" })
   @MaxLength(320)
   loginHint?: string;
 
   /** JWT consent: `individual` (default; the user approves) or `admin` (an organization admin approves for its users). */
+  @Field({
+    label: 'Consent',
+    help: 'jwt grant only: individual (the user approves, default) or admin (for the organization)',
+  })
   @IsOptional()
   @IsIn(['individual', 'admin'])
   consent?: 'individual' | 'admin';
 
   /** Code grant without `extended`: the admin accepts that a user must consent again ~30 days after consent. */
+  @Field({
+    label: 'Accept a fixed refresh-token lifetime',
+    help: 'authorization_code grant without the "extended" scope only: a user must consent again about 30 days after consenting',
+  })
   @IsOptional()
   @IsBoolean()
   acceptFixedRefreshTokenLifetime?: boolean;
