@@ -54,7 +54,7 @@ export {
 export type { AdminErrorBody } from './admin/admin-error.js';
 export { TokenService } from './tokens/token.service.js';
 export type { AccessToken } from './tokens/access-token.js';
-export * from './tokens/token.errors.js';
+export * from './refresh/refresh.errors.js';
 export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
 export * from './http/http.errors.js';

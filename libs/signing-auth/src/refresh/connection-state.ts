@@ -4,7 +4,7 @@ import {
   SigningAuthConnectionDisabledError,
   SigningAuthConnectionPendingError,
   SigningAuthReauthRequiredError,
-} from '../tokens/token.errors.js';
+} from './refresh.errors.js';
 
 /**
  * Throws the typed error for a connection that cannot hand out tokens (missing, pending, disabled,

@@ -3,7 +3,7 @@ import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-optio
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import type { TokenGrant } from '../providers/strategy.interface.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
-import type { RefreshOutcome } from './token-refresher.js';
+import type { RefreshOutcome } from './refresh-request.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
 
 /** What `storeRefreshed` needs besides the grant. @internal */

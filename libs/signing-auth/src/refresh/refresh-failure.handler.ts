@@ -11,10 +11,10 @@ import {
   SigningAuthReauthRequiredError,
   SigningAuthRefreshError,
   type SigningAuthUnprocessableConnectionError,
-} from '../tokens/token.errors.js';
+} from './refresh.errors.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { backoffMs, isUsable, toDate } from './refresh-policy.js';
-import type { RefreshOutcome, RefreshRequest } from './token-refresher.js';
+import type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
 import { UNPROCESSABLE_PREFIX } from './unprocessable-connection.js';
 

@@ -17,7 +17,7 @@ import {
   SigningAuthReauthRequiredError,
   SigningAuthRefreshError,
   SigningAuthUnprocessableConnectionError,
-} from '../tokens/token.errors.js';
+} from './refresh.errors.js';
 import { RefreshLeaseRepository, type SweepScope } from './refresh-lease.repository.js';
 import { backoffMs, refreshDueAt } from './refresh-policy.js';
 import { SweepDueQuery } from './sweep-due.query.js';

@@ -9,10 +9,7 @@ import { SigningAuthEvent, type RefreshTrigger } from '../events/signing-auth.ev
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
 import type { SigningAuthStrategy, TokenGrant } from '../providers/strategy.interface.js';
-import {
-  SigningAuthRefreshError,
-  type SigningAuthUnprocessableConnectionError,
-} from '../tokens/token.errors.js';
+import { SigningAuthRefreshError, type SigningAuthUnprocessableConnectionError } from './refresh.errors.js';
 import { assertServable } from './connection-state.js';
 import { boundedGrant } from '../providers/shared/grant-bounds.js';
 import { GrantWriteBack } from './grant-write-back.js';
@@ -20,29 +17,10 @@ import { RefreshFailureHandler } from './refresh-failure.handler.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { isUsable, nextScheduledRefresh, toDate } from './refresh-policy.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
+import type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 import { openConnection, strategyOf, toUnprocessable } from './unprocessable-connection.js';
 
-/** What a caller needs from a refresh. @internal */
-export interface RefreshRequest {
-  tenantId: string;
-  provider: string;
-  trigger: RefreshTrigger;
-  /** True when the stored grant already serves the caller: then the provider is not called. */
-  satisfied(row: ConnectionEntity, connection: DecryptedConnection, now: Date): boolean;
-  /** When a refresh cannot happen now (backoff, transient failure), hand out a still-valid old token. */
-  acceptStale: boolean;
-  /** Refresh even while a transient failure's backoff runs (admin "refresh now", the sweep). */
-  ignoreBackoff?: boolean;
-  /** Try a `needs_reauth` connection again (admin "refresh now" after fixing consent). */
-  allowReauth?: boolean;
-}
-
-/** @internal */
-export interface RefreshOutcome {
-  row: ConnectionEntity;
-  connection: DecryptedConnection;
-  refreshed: boolean;
-}
+export type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 
 /** Check the recorded account again at most this often (DocuSign rate-limits userinfo per user and key). */
 const ACCOUNT_RECHECK_MS = 86_400_000;

@@ -4,7 +4,7 @@ import { UnknownProviderError } from '../connections/connection.errors.js';
 import { SecretDecryptionError } from '../crypto/crypto.errors.js';
 import type { StrategyRegistry } from '../providers/strategy-registry.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
-import { SigningAuthUnprocessableConnectionError } from '../tokens/token.errors.js';
+import { SigningAuthUnprocessableConnectionError } from './refresh.errors.js';
 
 /**
  * `last_error` of a row marked unprocessable starts with this, so the health indicator can count poison rows

@@ -10,11 +10,12 @@ import { assertServable } from '../refresh/connection-state.js';
 import { RefreshLeaseRepository } from '../refresh/refresh-lease.repository.js';
 import { accessTokenDueAt, isFresh, toDate } from '../refresh/refresh-policy.js';
 import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
-import { TokenRefresher, type RefreshRequest } from '../refresh/token-refresher.js';
+import type { RefreshRequest } from '../refresh/refresh-request.js';
+import { TokenRefresher } from '../refresh/token-refresher.js';
 import { openConnection, toUnprocessable } from '../refresh/unprocessable-connection.js';
 import type { AccessToken } from './access-token.js';
 import { cacheKey, TokenCache, type CachedToken } from './token-cache.js';
-import { SigningAuthRefreshError } from './token.errors.js';
+import { SigningAuthRefreshError } from '../refresh/refresh.errors.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 /**
