@@ -6,8 +6,10 @@ import { join } from 'node:path';
  * makes a second process (say `npm run keys:rotate` while `npm start` runs) fail with a clear message.
  * A lock left by a killed process is detected (its pid is gone) and taken over.
  */
+export const EMBEDDED_DATABASE_LOCK_FILE = 'signing-auth.lock';
+
 export function lockEmbeddedDatabase(dataDir: string): void {
-  const file = join(dataDir, 'signing-auth.lock');
+  const file = join(dataDir, EMBEDDED_DATABASE_LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');

@@ -11,7 +11,7 @@ const WORKER = resolve('test/lifecycle/replica.worker.mjs');
 export function ensureLibraryBuilt(): void {
   execFileSync(
     process.execPath,
-    [resolve('node_modules/typescript/bin/tsc'), '-b', 'libs/signing-auth/tsconfig.lib.json'],
+    [resolve('node_modules/typescript-native/bin/tsc'), '-b', 'libs/signing-auth/tsconfig.lib.json'],
     { stdio: 'inherit' },
   );
 }
