@@ -4,9 +4,10 @@ import type { DataSource } from 'typeorm';
 export type Row = Record<string, unknown>;
 
 /**
- * A query failed. Carries the database's message and SQLSTATE code only: TypeORM's own
- * `QueryFailedError` keeps the query's parameters, which here include ciphertexts of tokens and secrets,
- * and would hand them to whoever logs or serialises the error.
+ * A query failed. Carries the database's message (with any value it quotes withheld, see
+ * {@link withheldValues}) and SQLSTATE code only: TypeORM's own `QueryFailedError` keeps the query's
+ * parameters, which here include ciphertexts of tokens and secrets, and would hand them to whoever logs or
+ * serialises the error.
  * @publicApi
  */
 export class SigningAuthDatabaseError extends Error {
@@ -42,6 +43,21 @@ export async function guardDatabase<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     const { message, code } = (error ?? {}) as { message?: string; code?: string };
-    throw new SigningAuthDatabaseError(message ?? 'unknown error', code);
+    throw new SigningAuthDatabaseError(withheldValues(message ?? 'unknown error', code), code);
   }
+}
+
+const WITHHELD = '"[value withheld]"';
+
+/**
+ * PostgreSQL's message without the values it quotes. Data exceptions (SQLSTATE class 22) end with the
+ * offending input (`invalid input syntax for type uuid: "…"`), which here can be a ciphertext or whatever a
+ * tenant sent; other messages quote identifiers (a constraint, a column), which help and are kept, and are
+ * never longer than 63 bytes, so a longer quoted run is a value and is withheld too.
+ * @internal
+ */
+export function withheldValues(message: string, code?: string): string {
+  let text = message.length > 1_000 ? `${message.slice(0, 1_000)}…` : message;
+  if (code?.startsWith('22')) text = text.replace(/: ".*"?$/s, `: ${WITHHELD}`);
+  return text.replace(/"[^"]{64,}"?/g, WITHHELD);
 }
