@@ -58,7 +58,7 @@ export async function copyToTotal(client: pg.Client, total: number): Promise<num
        s.config, s.secrets_ciphertext, s.access_token_ciphertext, s.token_type, s.refresh_token_ciphertext,
        now() + interval '8 hours' * random(), now() - interval '1 hour',
        CASE WHEN st.status NOT IN ('active', 'error') THEN NULL
-            WHEN (g * 104729) % 100 = 0 THEN now() - interval '1 minute' * (1 + random() * 60)
+            WHEN (g::bigint * 104729) % 100 = 0 THEN now() - interval '1 minute' * (1 + random() * 60)
             ELSE now() + interval '8 hours' * random() END,
        now() - interval '48 hours' * random(),
        CASE WHEN st.status = 'error' THEN 1 ELSE 0 END,
@@ -68,7 +68,7 @@ export async function copyToTotal(client: pg.Client, total: number): Promise<num
        s.metadata, 1
        FROM generate_series(0, $1::int - 1) AS g
        JOIN seed s ON s.k = g % $2
-       CROSS JOIN LATERAL (SELECT (g * 7919) % 1000 AS h) hh
+       CROSS JOIN LATERAL (SELECT (g::bigint * 7919) % 1000 AS h) hh
        CROSS JOIN LATERAL (SELECT hh.h, CASE WHEN hh.h < 940 THEN 'active' WHEN hh.h < 950 THEN 'error'
          WHEN hh.h < 970 THEN 'needs_reauth' WHEN hh.h < 980 THEN 'pending' ELSE 'disabled' END AS status) st`,
     [copies, n, PROVIDERS],
