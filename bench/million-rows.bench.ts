@@ -82,6 +82,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     started = performance.now();
     const copies = await copyToTotal(db.client, sizes.total);
     ctx.log(`${copies} rows copied in SQL (and VACUUM ANALYZE) in ${ms(started)}`);
+    await tableSize(ctx, db, sizes);
 
     await claims(ctx, db, sizes);
     await healthCounts(ctx, db, app, sizes);
@@ -135,6 +136,21 @@ async function keyRotation(
     unit: 'ms',
     samples: during,
     note: `${p50p99(during)} of ${during.length} requests; idle control ${p50p99(idle)} (${idle.length} requests, same process)`,
+  });
+}
+
+async function tableSize(ctx: BenchContext, db: OwnDatabase, sizes: Sizes): Promise<void> {
+  const [row] = (
+    await db.client.query(
+      `SELECT pg_table_size('signing_auth_connections') AS heap, pg_indexes_size('signing_auth_connections') AS idx`,
+    )
+  ).rows as [{ heap: string; idx: string }];
+  const mb = (bytes: string) => Number(bytes) / 2 ** 20;
+  ctx.record({
+    figure: `connections table on disk, ${fmt(sizes.total)} rows`,
+    unit: 'MB',
+    samples: [mb(row.heap) + mb(row.idx)],
+    note: `table ${mb(row.heap).toFixed(0)} MB (TOAST included) + indexes ${mb(row.idx).toFixed(0)} MB, right after the copy and VACUUM`,
   });
 }
 
