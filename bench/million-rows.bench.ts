@@ -55,7 +55,7 @@ const FULL: Sizes = {
   scans: 20,
   lists: 200,
 };
-const QUICK: Sizes = { total: 20_000, apiRows: 200, claims: 200, scrapes: 50, scans: 20, lists: 100 };
+const QUICK: Sizes = { total: 20_000, apiRows: 100, claims: 200, scrapes: 50, scans: 20, lists: 100 };
 
 export async function run(ctx: BenchContext): Promise<void> {
   const sizes = ctx.quick ? QUICK : FULL;
