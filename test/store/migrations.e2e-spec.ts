@@ -30,8 +30,13 @@ describe('migrations', () => {
     expect(applied.map((m) => m.name)).toEqual([
       'CreateSigningAuthTables1763800000000',
       'PendingAuthorizationKind1764700000000',
+      'ConnectionCounts1765100000000',
     ]);
-    expect(await tables()).toEqual(['signing_auth_connections', 'signing_auth_pending_authorizations']);
+    expect(await tables()).toEqual([
+      'signing_auth_connection_counts',
+      'signing_auth_connections',
+      'signing_auth_pending_authorizations',
+    ]);
 
     const indexes: Array<{ indexname: string; indexdef: string }> = await dataSource.query(
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'signing_auth_connections'`,
@@ -42,6 +47,7 @@ describe('migrations', () => {
       expect.arrayContaining([
         'signing_auth_connections_tenant_provider_uq',
         'signing_auth_connections_lease_idx',
+        'signing_auth_connections_unprocessable_idx',
       ]),
     );
 
@@ -49,10 +55,12 @@ describe('migrations', () => {
     expect(await dataSource.runMigrations()).toEqual([]);
 
     await dataSource.undoLastMigration();
+    expect(await tables()).toHaveLength(2);
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await dataSource.runMigrations();
-    expect(await tables()).toHaveLength(2);
+    expect(await tables()).toHaveLength(3);
   });
 
   it('let the database refuse an unknown status and a duplicate (tenant, provider)', async () => {

@@ -82,7 +82,12 @@ describe('plain-SQL migrations (migrations/)', () => {
   it('applied to an empty schema, give the same tables, columns, defaults, indexes and constraints', async () => {
     await dataSource.runMigrations();
     const expected = await catalog((sql, params) => dataSource.query(sql, params), typeormSchema);
-    expect(expected.tables).toEqual(['signing_auth_connections', 'signing_auth_pending_authorizations']);
+    expect(expected.tables).toEqual([
+      'signing_auth_connection_counts',
+      'signing_auth_connections',
+      'signing_auth_pending_authorizations',
+    ]);
+    expect(expected.triggers).toHaveLength(4);
 
     const files = await onDisk();
     let actual: Catalog;
@@ -126,6 +131,9 @@ interface Catalog {
   indexes: string[];
   constraints: string[];
   sequences: string[];
+  /** Triggers with their definitions, and functions with their bodies (the connection counts). */
+  triggers: string[];
+  functions: string[];
 }
 
 /** The schema as the catalog sees it, TypeORM's own bookkeeping table left out, the schema name masked. */
@@ -188,5 +196,25 @@ async function catalog(query: Query, schema: string): Promise<Catalog> {
     .map((r) => String(r.sequence_name))
     .filter((name) => !name.startsWith('migrations_'))
     .sort();
-  return { tables, columns, indexes, constraints, sequences };
+  const triggers = (
+    await query(
+      `SELECT t.tgname, pg_get_triggerdef(t.oid) AS definition
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND NOT t.tgisinternal`,
+      [schema],
+    )
+  )
+    .map((r) => `${r.tgname}: ${mask(r.definition)}`)
+    .sort();
+  const functions = (
+    await query(
+      `SELECT p.proname, pg_get_function_result(p.oid) AS result, p.prosrc
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`,
+      [schema],
+    )
+  )
+    // Whitespace collapsed: the rendered files re-indent what the TypeORM migration wrote.
+    .map((r) => `${r.proname} returns ${r.result}: ${String(r.prosrc).replace(/\s+/g, ' ').trim()}`)
+    .sort();
+  return { tables, columns, indexes, constraints, sequences, triggers, functions };
 }

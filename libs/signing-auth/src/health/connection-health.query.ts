@@ -19,8 +19,16 @@ export interface ConnectionHealthCounts {
   overdue: number;
 }
 
+/** Rows of the summary table with this status, summed over providers (all statuses when null). */
+const SUMMED = (status: string | null) =>
+  `(SELECT COALESCE(sum("count"), 0) FROM "signing_auth_connection_counts"${status ? ` WHERE "status" = '${status}'` : ''})::int`;
+
 /**
- * One aggregate query over the connections table (index-friendly, no rows leave the database).
+ * The counts behind the health indicator and the metrics gauge, asked on every scrape, so none of them reads
+ * the connections table: totals by provider and status come from `signing_auth_connection_counts` (kept by
+ * triggers, migration 1765100000000), overdue rows from the sweep's partial index on `next_refresh_at`,
+ * unprocessable rows from their own partial index. Each costs what it counts, not what is stored
+ * (docs/scale.md: 0.1 ms instead of ~100 ms at a million rows).
  * @internal
  */
 @Injectable()
@@ -28,14 +36,14 @@ export class ConnectionHealthQuery {
   constructor(@Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async counts(overdueBefore: Date): Promise<ConnectionHealthCounts> {
+    // The prefix is a literal, not a parameter: the planner matches the partial index's predicate only then.
     const [row] = (await this.dataSource.query(
-      `SELECT count(*)::int AS "total",
-              (count(*) FILTER (WHERE "status" = 'needs_reauth'))::int AS "needsReauth",
-              (count(*) FILTER (WHERE "status" = 'error'))::int AS "failing",
-              (count(*) FILTER (WHERE "status" = 'error' AND starts_with("last_error", $2)))::int AS "unprocessable",
-              (count(*) FILTER (WHERE "status" IN ('active', 'error') AND "next_refresh_at" < $1))::int AS "overdue"
-         FROM "signing_auth_connections"`,
-      [overdueBefore, UNPROCESSABLE_PREFIX],
+      `SELECT ${SUMMED(null)} AS "total", ${SUMMED('needs_reauth')} AS "needsReauth", ${SUMMED('error')} AS "failing",
+              (SELECT count(*) FROM "signing_auth_connections"
+                WHERE "status" = 'error' AND starts_with("last_error", '${UNPROCESSABLE_PREFIX}'))::int AS "unprocessable",
+              (SELECT count(*) FROM "signing_auth_connections"
+                WHERE "status" IN ('active', 'error') AND "next_refresh_at" < $1)::int AS "overdue"`,
+      [overdueBefore],
     )) as ConnectionHealthCounts[];
     return {
       total: Number(row.total),
@@ -48,8 +56,8 @@ export class ConnectionHealthQuery {
 
   async countByStatus(): Promise<Array<{ provider: string; status: string; count: number }>> {
     const rows = (await this.dataSource.query(
-      `SELECT "provider", "status", count(*)::int AS "count"
-         FROM "signing_auth_connections" GROUP BY "provider", "status"`,
+      `SELECT "provider", "status", "count"::int AS "count"
+         FROM "signing_auth_connection_counts" WHERE "count" > 0`,
     )) as Array<{ provider: string; status: string; count: number }>;
     return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }

@@ -1,5 +1,6 @@
 import { CreateSigningAuthTables1763800000000 } from './1763800000000-create-signing-auth-tables.js';
 import { PendingAuthorizationKind1764700000000 } from './1764700000000-pending-authorization-kind.js';
+import { ConnectionCounts1765100000000 } from './1765100000000-connection-counts.js';
 
 /**
  * Every migration of the library, oldest first. Add them to your DataSource's `migrations` and run them
@@ -9,4 +10,5 @@ import { PendingAuthorizationKind1764700000000 } from './1764700000000-pending-a
 export const SIGNING_AUTH_MIGRATIONS = [
   CreateSigningAuthTables1763800000000,
   PendingAuthorizationKind1764700000000,
+  ConnectionCounts1765100000000,
 ];

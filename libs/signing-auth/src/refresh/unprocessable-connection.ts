@@ -8,7 +8,8 @@ import { SigningAuthUnprocessableConnectionError } from './refresh.errors.js';
 
 /**
  * `last_error` of a row marked unprocessable starts with this, so the health indicator can count poison rows
- * apart from provider failures (both are status `error`).
+ * apart from provider failures (both are status `error`). Migration 1765100000000's partial index
+ * `signing_auth_connections_unprocessable_idx` repeats it: changing it needs a migration.
  * @internal
  */
 export const UNPROCESSABLE_PREFIX = 'unprocessable: ';
