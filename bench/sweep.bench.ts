@@ -12,9 +12,8 @@
  */
 import { loadavg } from 'node:os';
 import { median, type BenchContext } from './lib/kit.js';
-import { SweepRig, type PassResult } from './sweep/sweep-rig.js';
+import { LATENCY_MS, SweepRig, type PassResult } from './sweep/sweep-rig.js';
 
-const LATENCY_MS = 25;
 const DEFAULTS = { concurrency: 5, batchSize: 50 };
 const TUNED = { concurrency: 50, batchSize: 200 };
 
@@ -32,18 +31,19 @@ const FULL: Plan = {
   seed: 20_000,
   warmUp: 200,
   defaults: [
-    { n: 2_000, repetitions: 3 },
+    { n: 2_000, repetitions: 2 },
     { n: 10_000, repetitions: 1 },
   ],
   tuned: [1_000, 2_000, 5_000, 10_000, 20_000],
   tunedFigureN: 10_000,
 };
 
+/** Smoke mode: every figure once at small N, no warm-up pass, about 10 s on an idle machine. */
 const QUICK: Plan = {
   seed: 500,
-  warmUp: 50,
-  defaults: [{ n: 500, repetitions: 1 }],
-  tuned: [250, 500],
+  warmUp: 0,
+  defaults: [{ n: 200, repetitions: 1 }],
+  tuned: [500],
   tunedFigureN: 500,
 };
 
@@ -77,7 +77,8 @@ export async function run(ctx: BenchContext): Promise<void> {
   };
   try {
     // JIT, pools and keep-alive sockets warm in both replicas and both profiles; not recorded.
-    for (const profile of ['defaults', 'tuned'] as const) await pass(profile, plan.warmUp, 2);
+    if (plan.warmUp > 0)
+      for (const profile of ['defaults', 'tuned'] as const) await pass(profile, plan.warmUp, 2);
     passes.length = 0;
     await atDefaults(ctx, plan, pass);
     await tuned(ctx, plan, pass);

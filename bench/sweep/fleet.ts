@@ -155,7 +155,8 @@ export class Fleet {
     await this.dataSource.query(`VACUUM (ANALYZE) signing_auth_connections`);
   }
 
-  async close(): Promise<void> {
+  /** Closes its app and drops the schema. */
+  async stop(): Promise<void> {
     await this.app.close();
     await adminQuery(this.databaseUrl, `DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
   }

@@ -8,16 +8,10 @@ import type { SweepOptions } from 'signing-auth';
 import { Fleet } from './fleet.js';
 import { IpcChild } from './ipc-child.js';
 import type { PassReply } from './sweep-replica.js';
+import { TokenProviderProcess } from './token-provider-process.js';
 
-export interface ProviderStats {
-  tokenRequests: number;
-  refreshes: number;
-  reuse: number;
-  invalid: number;
-  lineages: number;
-  refreshedMoreThanOnce: number;
-  cpuMs: number;
-}
+/** Latency of the token endpoint, the unit of every bound. */
+export const LATENCY_MS = 25;
 
 export interface PassResult {
   profile: string;
@@ -41,7 +35,7 @@ export interface PassResult {
 
 export class SweepRig {
   private constructor(
-    private readonly provider: IpcChild,
+    private readonly provider: TokenProviderProcess,
     readonly fleet: Fleet,
     private readonly replicas: IpcChild[],
   ) {}
@@ -53,39 +47,32 @@ export class SweepRig {
     log: (message: string) => void;
   }): Promise<SweepRig> {
     const started: { stop(): Promise<void> }[] = [];
+    const track = async <T extends { stop(): Promise<void> }>(part: Promise<T>): Promise<T> => {
+      const value = await part;
+      started.push(value);
+      return value;
+    };
     try {
-      const [provider, ready] = await IpcChild.start(
-        'token provider',
-        new URL('./token-provider.js', import.meta.url),
-        {
-          TOKEN_LATENCY_MS: '25',
-        },
-      );
-      started.push(provider);
-      const fleet = await Fleet.create(options.databaseUrl);
-      started.push({ stop: () => fleet.close() });
-      let since = performance.now();
-      await fleet.seed(options.seed, `${ready.url as string}/token`);
-      options.log(
-        `seeded ${options.seed} connections in ${Math.round(performance.now() - since)} ms (schema ${fleet.schema})`,
-      );
-      since = performance.now();
+      const since = performance.now();
+      const [provider, fleet] = await Promise.all([
+        track(TokenProviderProcess.start(LATENCY_MS)),
+        track(Fleet.create(options.databaseUrl)),
+      ]);
       const config = JSON.stringify({
         databaseUrl: options.databaseUrl,
         schema: fleet.schema,
         encryptionKeys: fleet.encryptionKeys,
         profiles: options.profiles,
       });
-      const replicas = await Promise.all(
-        ['replica A', 'replica B'].map(async (name) => {
-          const [replica] = await IpcChild.start(name, new URL('./sweep-replica.js', import.meta.url), {
-            SWEEP_REPLICA_CONFIG: config,
-          });
-          started.push(replica);
-          return replica;
-        }),
+      // The replicas need only the tables (made by the migrations): they load while the rows are seeded.
+      const [replicas] = await Promise.all([
+        Promise.all(['replica A', 'replica B'].map((name) => track(startReplica(name, config, options.log)))),
+        fleet.seed(options.seed, provider.tokenUrl),
+      ]);
+      options.log(
+        `seeded ${options.seed} connections (schema ${fleet.schema}) and started 2 replicas in ` +
+          `${Math.round(performance.now() - since)} ms`,
       );
-      options.log(`started 2 replica processes in ${Math.round(performance.now() - since)} ms`);
       return new SweepRig(provider, fleet, replicas);
     } catch (error) {
       for (const part of started.reverse()) await part.stop().catch(() => undefined);
@@ -95,10 +82,8 @@ export class SweepRig {
 
   async pass(profile: string, n: number, replicaCount: 1 | 2): Promise<PassResult> {
     await this.fleet.markDue(n);
-    await this.provider.request({ type: 'reset' });
-    const providerBefore = await this.provider.request<ProviderStats & Record<string, unknown>>({
-      type: 'stats',
-    });
+    await this.provider.reset();
+    const providerBefore = await this.provider.stats();
     const sweeping = this.replicas.slice(0, replicaCount);
     const started = performance.now();
     const replies = await Promise.all(
@@ -107,7 +92,7 @@ export class SweepRig {
       ),
     );
     const wallMs = performance.now() - started;
-    const provider = await this.provider.request<ProviderStats & Record<string, unknown>>({ type: 'stats' });
+    const provider = await this.provider.stats();
     const left = await this.fleet.leftBehind(n);
     const sum = (pick: (r: PassReply) => number) => replies.reduce((total, r) => total + pick(r), 0);
     const problems = [
@@ -147,6 +132,15 @@ export class SweepRig {
   async stop(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.stop()));
     await this.provider.stop();
-    await this.fleet.close();
+    await this.fleet.stop();
   }
+}
+
+async function startReplica(name: string, config: string, log: (message: string) => void): Promise<IpcChild> {
+  const [replica, ready] = await IpcChild.start(name, new URL('./sweep-replica.js', import.meta.url), {
+    SWEEP_REPLICA_CONFIG: config,
+  });
+  const ms = (key: string) => Math.round(ready[key] as number);
+  log(`${name}: modules loaded at ${ms('loadedMs')} ms, apps started at ${ms('startedMs')} ms`);
+  return replica;
 }
