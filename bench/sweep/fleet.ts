@@ -69,7 +69,12 @@ export class Fleet {
       ],
     })
     class FleetModule {}
-    const app = await NestFactory.createApplicationContext(FleetModule, { logger: ['error', 'warn'] });
+    const app = await NestFactory.createApplicationContext(FleetModule, { logger: ['error', 'warn'] }).catch(
+      async (error: unknown) => {
+        await adminQuery(databaseUrl, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        throw error;
+      },
+    );
     return new Fleet(
       app,
       app.get<DataSource>(getDataSourceToken()),
