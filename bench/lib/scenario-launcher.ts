@@ -1,0 +1,77 @@
+/**
+ * Runs one scenario in a child process of its own (scenario-process.ts) and collects what it records.
+ * The child leads a process group of its own, so whatever it started (servers, replicas, npm) is stopped
+ * with it when it ends, times out or the run is interrupted.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchFigure, ChartPoint } from './kit.js';
+import type { ScenarioMessage } from './scenario-messages.js';
+import type { ChartSpec } from './svg-chart.js';
+
+const CHILD = fileURLToPath(new URL('./scenario-process.js', import.meta.url));
+
+export interface ScenarioResult {
+  name: string;
+  ok: boolean;
+  /** Why it failed: the error it threw, its exit code, or the timeout. */
+  error?: string;
+  wallSeconds: number;
+  figures: BenchFigure[];
+  points: ChartPoint[];
+  charts: Record<string, ChartSpec>;
+}
+
+const running = new Set<number>();
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/** Stops every scenario process group still running (the runner was interrupted). */
+export function stopAll(): void {
+  for (const pid of running) killGroup(pid, 'SIGKILL');
+}
+
+export function runScenario(
+  file: string,
+  name: string,
+  options: { quick: boolean; timeoutMs: number },
+): Promise<ScenarioResult> {
+  const started = performance.now();
+  const result: ScenarioResult = { name, ok: false, wallSeconds: 0, figures: [], points: [], charts: {} };
+  const child = fork(CHILD, [pathToFileURL(file).href, name], {
+    // The child's stdout goes to our stderr: stdout carries only the table.
+    stdio: ['ignore', 2, 2, 'ipc'],
+    detached: true,
+    env: { ...process.env, BENCH_QUICK: options.quick ? '1' : '' },
+  });
+  if (child.pid) running.add(child.pid);
+  child.on('message', (message: ScenarioMessage) => {
+    if (message.type === 'figure') result.figures.push(message.figure);
+    else if (message.type === 'point') result.points.push(message.point);
+    else if (message.type === 'chart') result.charts[message.id] = message.spec;
+    else if (message.type === 'failed') result.error = message.stack ?? message.message;
+  });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      result.error = `timed out after ${options.timeoutMs / 1000} s`;
+      killGroup(child.pid, 'SIGKILL');
+    }, options.timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Anything the scenario started and did not stop dies with its group.
+      killGroup(child.pid, 'SIGKILL');
+      if (child.pid) running.delete(child.pid);
+      result.ok = code === 0 && !result.error;
+      if (!result.ok && !result.error) result.error = `exited with ${signal ?? `code ${code}`}`;
+      result.wallSeconds = (performance.now() - started) / 1000;
+      resolve(result);
+    });
+  });
+}
