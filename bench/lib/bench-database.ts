@@ -28,6 +28,21 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * TypeORM options for the database at `url`. Only the process that creates the database migrates it;
+ * worker processes pass `migrate: false` (options hold classes, so they are rebuilt per process from the URL).
+ */
+export function databaseOptions(url: string, { migrate }: { migrate: boolean }): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: SIGNING_AUTH_ENTITIES,
+    migrations: migrate ? SIGNING_AUTH_MIGRATIONS : [],
+    migrationsRun: migrate,
+    logging: false,
+  };
+}
+
 export async function createBenchDatabase(serverUrl: string, scenario: string): Promise<BenchDatabase> {
   const name = `bench_${scenario.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
   await onServer(serverUrl, `CREATE DATABASE "${name}"`);
@@ -37,14 +52,7 @@ export async function createBenchDatabase(serverUrl: string, scenario: string): 
   return {
     name,
     url,
-    options: {
-      type: 'postgres',
-      url,
-      entities: SIGNING_AUTH_ENTITIES,
-      migrations: SIGNING_AUTH_MIGRATIONS,
-      migrationsRun: true,
-      logging: false,
-    },
+    options: databaseOptions(url, { migrate: true }),
     async query(sql, params) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
