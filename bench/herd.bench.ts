@@ -58,14 +58,23 @@ export async function run(ctx: BenchContext): Promise<void> {
           }
           const before = await server.tokenRequests();
           const answers = await Promise.all(
-            group.map((worker) => ask(worker, { type: 'go', tenantId, provider: PROVIDER, callers: layout.callers })),
+            group.map((worker) =>
+              ask(worker, { type: 'go', tenantId, provider: PROVIDER, callers: layout.callers }),
+            ),
           );
           const errors = answers.flatMap((a) => a.errors);
           if (errors.length > 0) throw new Error(`herd callers failed: ${errors.join('; ')}`);
           requests.push((await server.tokenRequests()) - before);
-          p99.push(percentile(answers.flatMap((a) => a.waitsMs), 99));
+          p99.push(
+            percentile(
+              answers.flatMap((a) => a.waitsMs),
+              99,
+            ),
+          );
         }
-        ctx.log(`${label}, token ${state}: token requests ${requests.join(', ')}; p99 ${p99.map((v) => v.toFixed(0)).join(', ')} ms`);
+        ctx.log(
+          `${label}, token ${state}: token requests ${requests.join(', ')}; p99 ${p99.map((v) => v.toFixed(0)).join(', ')} ms`,
+        );
         ctx.record({
           figure: `${label}, token ${state}: token requests at the provider`,
           unit: 'requests',

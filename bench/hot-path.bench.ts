@@ -50,7 +50,12 @@ export async function run(ctx: BenchContext): Promise<void> {
     const sent = statements.count - before;
     const calls = 2 * size.callReps * size.calls;
     ctx.record({ figure: '`getAccessToken`, cached token', unit: 'ns', samples: access, goal: 'keep' });
-    ctx.record({ figure: '`getAuthorizationHeader`, cached token', unit: 'ns', samples: header, goal: 'keep' });
+    ctx.record({
+      figure: '`getAuthorizationHeader`, cached token',
+      unit: 'ns',
+      samples: header,
+      goal: 'keep',
+    });
     ctx.record({
       figure: `database statements during ${calls.toLocaleString('en-US')} cached calls`,
       unit: 'statements',
@@ -86,7 +91,9 @@ export async function run(ctx: BenchContext): Promise<void> {
       ratios.signed.push(r.signed);
       ratios.signedCpu.push(r.signedCpu);
       ratios.control.push(r.control);
-      ctx.log(`round trips, repetition ${rep}: signed/plain ${r.signed.toFixed(4)}, A/A ${r.control.toFixed(4)}`);
+      ctx.log(
+        `round trips, repetition ${rep}: signed/plain ${r.signed.toFixed(4)}, A/A ${r.control.toFixed(4)}`,
+      );
       if (rep >= size.minReps && Math.abs(median(ratios.control) - 1) <= CONTROL_TOLERANCE) break;
     }
     const controlAgrees = Math.abs(median(ratios.control) - 1) <= CONTROL_TOLERANCE;
@@ -183,7 +190,11 @@ async function roundTrips(
     rounds.control.push(took.get(paths.control)!.wallMs / plain.wallMs);
     rounds.signedCpu.push(took.get(paths.signed)!.cpuMs / plain.cpuMs);
   }
-  return { signed: median(rounds.signed), control: median(rounds.control), signedCpu: median(rounds.signedCpu) };
+  return {
+    signed: median(rounds.signed),
+    control: median(rounds.control),
+    signedCpu: median(rounds.signedCpu),
+  };
 }
 
 interface Path {

@@ -22,7 +22,9 @@ const SERVED_PREFIX = 'served-';
 const GOAL_MB = 64;
 
 export async function run(ctx: BenchContext): Promise<void> {
-  const size = ctx.quick ? { stored: 5_000, served: 500, reps: 1 } : { stored: 100_000, served: 10_000, reps: 3 };
+  const size = ctx.quick
+    ? { stored: 5_000, served: 500, reps: 1 }
+    : { stored: 100_000, served: 10_000, reps: 3 };
   const label = `${size.stored.toLocaleString('en-US')} stored / ${size.served.toLocaleString('en-US')} served`;
   const db = await createBenchDatabase(ctx.databaseUrl, 'memory');
   const server = await startApiServer();
@@ -40,7 +42,9 @@ export async function run(ctx: BenchContext): Promise<void> {
     });
     for (let rep = 0; rep < size.reps; rep++) {
       // Every repetition fetches every token from the provider again, as the first did.
-      await db.query(`UPDATE signing_auth_connections SET access_token_expires_at = now() - interval '1 minute'`);
+      await db.query(
+        `UPDATE signing_auth_connections SET access_token_expires_at = now() - interval '1 minute'`,
+      );
       const checkpoints = await measure({
         databaseUrl: db.url,
         encryptionKeys,

@@ -20,7 +20,9 @@ const RESTARTS = 3;
 
 export async function run(ctx: BenchContext): Promise<void> {
   if (ctx.quick) {
-    ctx.log('quick mode: nothing measured (a fresh clone, npm ci and a full build take minutes); run `npm run bench -- start`');
+    ctx.log(
+      'quick mode: nothing measured (a fresh clone, npm ci and a full build take minutes); run `npm run bench -- start`',
+    );
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'signing-auth-start-'));
@@ -55,7 +57,9 @@ export async function run(ctx: BenchContext): Promise<void> {
       freePort().then((port) => timeStart(['npm', 'start'], { cwd: clone, env, port, timeoutMs }));
     const loadBeforeFirst = load();
     const first = await start(300_000);
-    ctx.log(`first start healthy after ${first.wallSeconds.toFixed(1)} s (${first.cpuSeconds.toFixed(1)} s CPU)`);
+    ctx.log(
+      `first start healthy after ${first.wallSeconds.toFixed(1)} s (${first.cpuSeconds.toFixed(1)} s CPU)`,
+    );
     ctx.record({
       figure: 'first `npm start` to healthy (build + embedded database created)',
       unit: 's',

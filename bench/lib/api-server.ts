@@ -43,11 +43,9 @@ const SOURCE = `
 
 export async function startApiServer(options: { tokenDelayMs?: number } = {}): Promise<ApiServer> {
   const tokenPrefix = `bench${Math.random().toString(36).slice(2, 10)}`;
-  const child = spawn(
-    process.execPath,
-    ['-e', SOURCE, tokenPrefix, String(options.tokenDelayMs ?? 0)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, ['-e', SOURCE, tokenPrefix, String(options.tokenDelayMs ?? 0)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the API server exited (${code}) before listening`)));

@@ -12,7 +12,8 @@ export interface HerdWorkerConfig {
   encryptionKeys: { id: string; key: string }[];
 }
 
-export type HerdCommand = { type: 'go'; tenantId: string; provider: string; callers: number } | { type: 'stop' };
+export type HerdCommand =
+  { type: 'go'; tenantId: string; provider: string; callers: number } | { type: 'stop' };
 
 export interface HerdAnswer {
   waitsMs: number[];
@@ -20,7 +21,9 @@ export interface HerdAnswer {
 }
 
 const config = JSON.parse(process.env.HERD_CONFIG ?? '{}') as HerdWorkerConfig;
-const app = await startBenchApp(databaseOptions(config.databaseUrl, { migrate: false }), { encryptionKeys: config.encryptionKeys });
+const app = await startBenchApp(databaseOptions(config.databaseUrl, { migrate: false }), {
+  encryptionKeys: config.encryptionKeys,
+});
 const tokens = app.get(TokenService);
 
 process.on('message', (command: HerdCommand) => {

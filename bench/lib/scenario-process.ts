@@ -38,7 +38,11 @@ async function main(): Promise<number> {
   } catch (error) {
     await Promise.all(pending).catch(() => undefined);
     const e = error as Error;
-    await send({ type: 'failed', message: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`, stack: e?.stack });
+    await send({
+      type: 'failed',
+      message: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`,
+      stack: e?.stack,
+    });
     return 1;
   }
 }

@@ -101,7 +101,9 @@ export async function timeStart(
         throw new Error(`${command.join(' ')} exited before /health answered:\n${output}`);
       }
       if (performance.now() - started > options.timeoutMs) {
-        throw new Error(`${command.join(' ')}: /health not healthy after ${options.timeoutMs / 1000} s:\n${output}`);
+        throw new Error(
+          `${command.join(' ')}: /health not healthy after ${options.timeoutMs / 1000} s:\n${output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
