@@ -53,25 +53,28 @@ for (const file of files) {
   console.error(`\n=== ${name}${quick ? ' (quick)' : ''} ===`);
   const result = await runScenario(join(here, file), name, { quick, timeoutMs });
   console.error(
-    `=== ${name}: ${result.ok ? 'done' : 'FAILED'} in ${result.wallSeconds.toFixed(1)} s` +
+    `=== ${name}: ${result.ok ? 'done' : 'FAILED'} in ${result.wallSeconds.toFixed(1)} s ` +
+      `(${result.cpuSeconds.toFixed(1)} s CPU)` +
       `${result.error ? `\n${result.error}` : ''}`,
   );
   results.push(result);
 }
 machine.loadAfter = currentLoad();
 const wallSeconds = Math.round((performance.now() - started) / 100) / 10;
+const cpuSeconds = Math.round(results.reduce((sum, r) => sum + r.cpuSeconds, 0) * 10) / 10;
 
 const measured = collect(results, {
   date,
   quick,
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   wallSeconds,
+  cpuSeconds,
   machine,
 });
 const run = quick || words.length === 0 ? measured : mergeWithPrevious(measured, await previousResults());
 console.log(`\n${markdownTable(measured.figures)}\n`);
 console.log(
-  `${files.length} scenario(s) in ${wallSeconds} s; load ${machine.loadBefore[0]} before, ` +
+  `${files.length} scenario(s) in ${wallSeconds} s (${cpuSeconds} s CPU); load ${machine.loadBefore[0]} before, ` +
     `${machine.loadAfter[0]} after; ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`,
 );
 const written = await writeResults(run, root);

@@ -1,5 +1,6 @@
 /** Facts about the machine and the code a run measured, written next to the figures in results.json. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineFacts {
@@ -40,4 +41,19 @@ export function machineFacts(): MachineFacts {
 
 export function currentLoad(): number[] {
   return loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+/**
+ * CPU seconds (user + system) of this process's children that have ended and been waited for, their own
+ * reaped descendants included (Linux /proc; NaN elsewhere). The difference around a scenario is its CPU
+ * cost, the steadier figure on a machine others share.
+ */
+export function reapedChildrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return NaN;
+  }
 }

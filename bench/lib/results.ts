@@ -16,15 +16,17 @@ export interface RunResults {
   quick: boolean;
   command: string;
   wallSeconds: number;
+  /** CPU of all scenario processes and what they started (see ScenarioResult.cpuSeconds). */
+  cpuSeconds: number;
   machine: MachineFacts;
-  scenarios: { name: string; ok: boolean; wallSeconds: number; error?: string }[];
+  scenarios: { name: string; ok: boolean; wallSeconds: number; cpuSeconds?: number; error?: string }[];
   figures: (BenchFigure & { median: number; min: number; max: number })[];
   charts: Record<string, { scenario: string; spec: ChartSpec; points: ChartPoint[] }>;
 }
 
 export function collect(
   results: readonly ScenarioResult[],
-  meta: Pick<RunResults, 'date' | 'quick' | 'command' | 'wallSeconds' | 'machine'>,
+  meta: Pick<RunResults, 'date' | 'quick' | 'command' | 'wallSeconds' | 'cpuSeconds' | 'machine'>,
 ): RunResults {
   const charts: RunResults['charts'] = {};
   for (const r of results) {
@@ -39,10 +41,11 @@ export function collect(
   }
   return {
     ...meta,
-    scenarios: results.map(({ name, ok, wallSeconds, error }) => ({
+    scenarios: results.map(({ name, ok, wallSeconds, cpuSeconds, error }) => ({
       name,
       ok,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
+      cpuSeconds: Math.round(cpuSeconds * 10) / 10,
       ...(error ? { error } : {}),
     })),
     figures: results.flatMap((r) =>
@@ -87,7 +90,7 @@ export function resultsMarkdown(run: RunResults): string {
   return [
     markdownTable(run.figures),
     '',
-    `${run.date.slice(0, 10)}, \`${run.command}\` in ${Math.round(run.wallSeconds)} s on ${m.cpuModel} ` +
+    `${run.date.slice(0, 10)}, \`${run.command}\` in ${Math.round(run.wallSeconds)} s (${Math.round(run.cpuSeconds)} s CPU) on ${m.cpuModel} ` +
       `(${m.cores} cores), Node ${m.node}, load ${m.loadBefore[0]} before / ${m.loadAfter?.[0]} after, ` +
       `commit ${m.gitCommit.slice(0, 7)}${m.gitDirty ? ' + uncommitted changes' : ''}.`,
     ...(notes ? ['', notes] : []),

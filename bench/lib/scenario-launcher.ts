@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchFigure, ChartPoint } from './kit.js';
+import { reapedChildrenCpuSeconds } from './machine.js';
 import type { ScenarioMessage } from './scenario-messages.js';
 import type { ChartSpec } from './svg-chart.js';
 
@@ -17,6 +18,8 @@ export interface ScenarioResult {
   /** Why it failed: the error it threw, its exit code, or the timeout. */
   error?: string;
   wallSeconds: number;
+  /** CPU (user + system) of the scenario's process and every process it started and reaped. */
+  cpuSeconds: number;
   figures: BenchFigure[];
   points: ChartPoint[];
   charts: Record<string, ChartSpec>;
@@ -44,7 +47,16 @@ export function runScenario(
   options: { quick: boolean; timeoutMs: number },
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const result: ScenarioResult = { name, ok: false, wallSeconds: 0, figures: [], points: [], charts: {} };
+  const cpuBefore = reapedChildrenCpuSeconds();
+  const result: ScenarioResult = {
+    name,
+    ok: false,
+    wallSeconds: 0,
+    cpuSeconds: 0,
+    figures: [],
+    points: [],
+    charts: {},
+  };
   const child = fork(CHILD, [pathToFileURL(file).href, name], {
     // The child's stdout goes to our stderr: stdout carries only the table.
     stdio: ['ignore', 2, 2, 'ipc'],
@@ -71,6 +83,7 @@ export function runScenario(
       result.ok = code === 0 && !result.error;
       if (!result.ok && !result.error) result.error = `exited with ${signal ?? `code ${code}`}`;
       result.wallSeconds = (performance.now() - started) / 1000;
+      result.cpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
       resolve(result);
     });
   });

@@ -114,6 +114,7 @@ describe('a full run of some scenarios', () => {
     quick: false,
     command: 'npm run bench',
     wallSeconds: 1,
+    cpuSeconds: 1,
     machine: {
       cpuModel: 'cpu',
       cores: 2,
