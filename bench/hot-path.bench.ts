@@ -25,7 +25,7 @@ const ISOLATED_BLOCK = 500;
 
 export async function run(ctx: BenchContext): Promise<void> {
   const size = ctx.quick
-    ? { callReps: 3, calls: 10_000, requests: 400, minReps: 1, maxReps: 2, isolatedBlocks: 6 }
+    ? { callReps: 3, calls: 10_000, requests: 400, minReps: 1, maxReps: 1, isolatedBlocks: 4 }
     : { callReps: 7, calls: 200_000, requests: 8_000, minReps: 3, maxReps: 8, isolatedBlocks: 80 };
   const started = performance.now();
   const phase = (what: string) => ctx.log(`${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
