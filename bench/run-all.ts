@@ -11,6 +11,7 @@
  * A scenario that throws fails the run (exit code 1) after the others ran. The contract with the
  * scenarios is bench/lib/kit.ts.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +29,12 @@ const quick = args.includes('--quick');
 const words = args.filter((a) => !a.startsWith('--'));
 const timeoutMs = (quick ? 60 : 900) * 1000;
 
-const files = (await readdir(here))
-  .filter((f) => f.endsWith('.bench.js'))
+const compiled = (await readdir(here)).filter((f) => f.endsWith('.bench.js'));
+// tsc -b never deletes the output of a deleted or renamed source: run only what still has a source.
+const stale = compiled.filter((f) => !existsSync(join(root, 'bench', f.replace(/\.js$/, '.ts'))));
+if (stale.length > 0) console.error(`skipped (no source in bench/ any more): ${stale.join(', ')}`);
+const files = compiled
+  .filter((f) => !stale.includes(f))
   .filter((f) => words.length === 0 || words.some((word) => f.includes(word)))
   .sort();
 if (files.length === 0) {
