@@ -42,10 +42,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping the running scenario (it drops its database first)`);
+    void stopAll().then(() => process.exit(130));
   });
 }
 
@@ -54,6 +56,7 @@ const date = new Date().toISOString();
 const started = performance.now();
 const results: ScenarioResult[] = [];
 for (const file of files) {
+  if (interrupted) break;
   const name = file.replace(/\.bench\.js$/, '');
   console.error(`\n=== ${name}${quick ? ' (quick)' : ''} ===`);
   const result = await runScenario(join(here, file), name, { quick, timeoutMs });

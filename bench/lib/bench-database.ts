@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { SIGNING_AUTH_ENTITIES, SIGNING_AUTH_MIGRATIONS } from 'signing-auth';
+import { onInterrupt } from './interrupt-cleanup.js';
 
 export interface BenchDatabase {
   name: string;
@@ -49,6 +50,8 @@ export async function createBenchDatabase(serverUrl: string, scenario: string): 
   const parsed = new URL(serverUrl);
   parsed.pathname = `/${name}`;
   const url = parsed.toString();
+  const drop = () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  const forget = onInterrupt(drop);
   return {
     name,
     url,
@@ -62,6 +65,9 @@ export async function createBenchDatabase(serverUrl: string, scenario: string): 
         await client.end();
       }
     },
-    drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: async () => {
+      forget();
+      await drop();
+    },
   };
 }

@@ -36,9 +36,33 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops every scenario process group still running (the runner was interrupted). */
-export function stopAll(): void {
-  for (const pid of running) killGroup(pid, 'SIGKILL');
+/** Grace given to a scenario to drop its database once told to stop (SIGTERM), before SIGKILL. */
+const STOP_GRACE_MS = 6_000;
+
+/** Stops a scenario's process group: SIGTERM (its clean-ups run), SIGKILL after the grace period. */
+function stopGroup(pid: number): Promise<void> {
+  killGroup(pid, 'SIGTERM');
+  return new Promise((stopped) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      let alive = true;
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive || Date.now() - started > STOP_GRACE_MS) {
+        clearInterval(poll);
+        killGroup(pid, 'SIGKILL');
+        stopped();
+      }
+    }, 100);
+  });
+}
+
+/** Stops every scenario still running (the runner was interrupted). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map(stopGroup));
 }
 
 export function runScenario(
@@ -73,7 +97,7 @@ export function runScenario(
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       result.error = `timed out after ${options.timeoutMs / 1000} s`;
-      killGroup(child.pid, 'SIGKILL');
+      if (child.pid) void stopGroup(child.pid);
     }, options.timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

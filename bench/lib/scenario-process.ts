@@ -6,6 +6,7 @@
  *
  *   argv: <scenario file URL> ; env BENCH_QUICK=1 for the smoke mode, DATABASE_URL for the server
  */
+import { runInterruptCleanups } from './interrupt-cleanup.js';
 import type { BenchContext, BenchModule } from './kit.js';
 import type { ScenarioMessage } from './scenario-messages.js';
 
@@ -46,6 +47,12 @@ async function main(): Promise<number> {
     return 1;
   }
 }
+
+// The runner stops a scenario with SIGTERM to its process group (interrupted or timed out): drop what
+// must not outlive it (its database), then go.
+process.once('SIGTERM', () => {
+  void runInterruptCleanups(5_000).then(() => process.exit(143));
+});
 
 // Exit explicitly: a scenario that leaves a timer or socket open must not hold the whole run.
 process.exit(await main());
