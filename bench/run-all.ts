@@ -42,12 +42,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-let interrupted = false;
+// Interrupted: the running scenario is stopped (it drops its database first), no other starts, and
+// nothing is written (a partial run must not replace the results of a whole one).
+let interrupted: Promise<void> | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    interrupted = true;
     console.error(`\n${signal}: stopping the running scenario (it drops its database first)`);
-    void stopAll().then(() => process.exit(130));
+    interrupted = stopAll();
   });
 }
 
@@ -66,6 +67,10 @@ for (const file of files) {
       `${result.error ? `\n${result.error}` : ''}`,
   );
   results.push(result);
+}
+if (interrupted) {
+  await interrupted;
+  process.exit(130);
 }
 machine.loadAfter = currentLoad();
 const wallSeconds = Math.round((performance.now() - started) / 100) / 10;
