@@ -25,7 +25,7 @@ const ISOLATED_BLOCK = 500;
 
 export async function run(ctx: BenchContext): Promise<void> {
   const size = ctx.quick
-    ? { callReps: 3, calls: 10_000, requests: 400, minReps: 1, maxReps: 1, isolatedBlocks: 4 }
+    ? { callReps: 3, calls: 5_000, requests: 200, minReps: 1, maxReps: 1, isolatedBlocks: 4 }
     : { callReps: 7, calls: 200_000, requests: 4_000, minReps: 3, maxReps: 8, isolatedBlocks: 80 };
   // Past this the repetitions stop even if the control still swings (the note then says so): a busy
   // machine would otherwise hold the whole suite.
