@@ -16,7 +16,7 @@ import {
   SigningAuthSweeper,
   type SweepOptions,
 } from 'signing-auth';
-import { countStatements } from './statement-counter.js';
+import { countStatements } from '../lib/statement-counter.js';
 
 export interface SweepReplicaConfig {
   databaseUrl: string;
