@@ -48,7 +48,8 @@ const PROVIDER = 'oauth2';
 const CLIENT_SECRET = 'bench-client-secret';
 
 export async function run(ctx: BenchContext): Promise<void> {
-  const n = ctx.quick ? 300 : 5_000;
+  // REFRESH_CPU_N: another size, e.g. for a profile of the sweep alone (with REFRESH_CPU_PARTS=0).
+  const n = Number(process.env.REFRESH_CPU_N ?? (ctx.quick ? 300 : 5_000));
   const endpoint = await startTokenEndpoint(LATENCY_MS);
   const schema = await freshSchema(ctx.databaseUrl);
   const app = await startApp(schema.url);
@@ -90,6 +91,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       note: `process.cpuUsage over a pass / refreshes; endpoint in a child process answering after ${LATENCY_MS} ms`,
     });
 
+    if (process.env.REFRESH_CPU_PARTS === '0') return;
     const parts = {
       'provider call (HTTP client alone)': await providerCallMs(endpoint, n),
       'decrypt + encrypt (crypto alone)': cryptoMs(cipher, n),
@@ -227,7 +229,6 @@ async function providerCallMs(endpoint: TokenEndpoint, n: number): Promise<numbe
     new NetworkPolicy({ developmentMode: true, allowPrivateNetworks: false }),
   );
   const authorization = oauthBasicAuth('bench-client', CLIENT_SECRET);
-  const context = { signal: new AbortController().signal, now: () => new Date() };
   const failure = { provider: PROVIDER, operation: 'refresh', tenantId: 'bench', secrets: [] };
   const call = () =>
     client.request(
@@ -238,7 +239,8 @@ async function providerCallMs(endpoint: TokenEndpoint, n: number): Promise<numbe
         form: { grant_type: 'refresh_token', refresh_token: `rt_${randomBytes(24).toString('base64url')}` },
         authorization,
       },
-      context,
+      // A signal per call, as the refresher hands each refresh its own.
+      { signal: new AbortController().signal, now: () => new Date() },
       failure,
     );
   return repeat(async () => {
@@ -279,36 +281,38 @@ async function writeBackMs(
   const { RefreshLeaseRepository } = await internal<LeaseModule>('./refresh/refresh-lease.repository.js');
   const leases = app.get(RefreshLeaseRepository);
   const owner = `bench-writer-${randomBytes(4).toString('hex')}`;
-  return repeat(async () => {
-    await markDue(dataSource);
-    let written = 0;
-    for (;;) {
-      const rows = await leases.claimDue(owner, new Date(), 60_000, BATCH);
-      if (rows.length === 0) break;
-      await limited(rows.length, CONCURRENCY, async (i) => {
-        const now = new Date();
-        const version = await leases.storeRefreshed(
-          rows[i],
-          owner,
-          {
-            accessToken: `at_${'z'.repeat(32)}`,
-            refreshToken: `rt_${'z'.repeat(32)}`,
-            tokenType: 'Bearer',
-            expiresAt: new Date(now.getTime() + 3_600_000),
-          },
-          {
-            now,
-            nextRefreshAt: new Date(now.getTime() + 3_000_000),
-            markUsed: false,
-            refreshTokenIssuedAt: null,
-          },
-        );
-        if (version !== null) written++;
-      });
-    }
-    if (written !== n) throw new Error(`write-back: ${written} of ${n} written`);
-    return n;
-  });
+  return repeat(
+    async () => {
+      let written = 0;
+      for (;;) {
+        const rows = await leases.claimDue(owner, new Date(), 60_000, BATCH);
+        if (rows.length === 0) break;
+        await limited(rows.length, CONCURRENCY, async (i) => {
+          const now = new Date();
+          const version = await leases.storeRefreshed(
+            rows[i],
+            owner,
+            {
+              accessToken: `at_${'z'.repeat(32)}`,
+              refreshToken: `rt_${'z'.repeat(32)}`,
+              tokenType: 'Bearer',
+              expiresAt: new Date(now.getTime() + 3_600_000),
+            },
+            {
+              now,
+              nextRefreshAt: new Date(now.getTime() + 3_000_000),
+              markUsed: false,
+              refreshTokenIssuedAt: null,
+            },
+          );
+          if (version !== null) written++;
+        });
+      }
+      if (written !== n) throw new Error(`write-back: ${written} of ${n} written`);
+      return n;
+    },
+    () => markDue(dataSource),
+  );
 }
 
 /** One `token.refreshed` per refresh through the module's event bus (metrics listening). */
@@ -329,10 +333,14 @@ async function eventsMs(app: INestApplicationContext, n: number): Promise<number
   });
 }
 
-/** A warm-up, then PASSES measured runs of `work` (which returns how many refreshes' worth it did). */
-async function repeat(work: () => Promise<number>): Promise<number[]> {
+/**
+ * A warm-up, then PASSES measured runs of `work` (which returns how many refreshes' worth it did); `prepare`
+ * runs before each, outside the measurement.
+ */
+async function repeat(work: () => Promise<number>, prepare?: () => Promise<void>): Promise<number[]> {
   const samples: number[] = [];
   for (let r = 0; r <= PASSES; r++) {
+    await prepare?.();
     const started = process.cpuUsage();
     const count = await work();
     if (r > 0) samples.push(cpuMsSince(started) / count);
