@@ -35,6 +35,7 @@ type ConnectionCipherModule = typeof import('../libs/signing-auth/dist/connectio
 type HttpClientModule = typeof import('../libs/signing-auth/dist/providers/shared/provider-http.client.js');
 type NetworkPolicyModule = typeof import('../libs/signing-auth/dist/network/network-policy.js');
 type LeaseModule = typeof import('../libs/signing-auth/dist/refresh/refresh-lease.repository.js');
+type WriterModule = typeof import('../libs/signing-auth/dist/refresh/batched-grant-writer.js');
 type EventBusModule = typeof import('../libs/signing-auth/dist/events/event-bus.js');
 type ConnectionCipher = InstanceType<ConnectionCipherModule['ConnectionCipher']>;
 
@@ -272,7 +273,10 @@ function cryptoMs(cipher: ConnectionCipher, n: number): number[] {
   return samples;
 }
 
-/** The sweep's statements alone: claim in batches, then the fenced write-back of a grant for every row. */
+/**
+ * The sweep's statements alone: claim in batches, then the fenced write-back of a grant for every row,
+ * through the batched writer (or, in a build that has none, the single-row statement the sweep used).
+ */
 async function writeBackMs(
   app: INestApplicationContext,
   dataSource: DataSource,
@@ -280,6 +284,12 @@ async function writeBackMs(
 ): Promise<number[]> {
   const { RefreshLeaseRepository } = await internal<LeaseModule>('./refresh/refresh-lease.repository.js');
   const leases = app.get(RefreshLeaseRepository);
+  const writer: Pick<typeof leases, 'storeRefreshed'> = await internal<WriterModule>(
+    './refresh/batched-grant-writer.js',
+  ).then(
+    (m) => app.get(m.BatchedGrantWriter),
+    () => leases,
+  );
   const owner = `bench-writer-${randomBytes(4).toString('hex')}`;
   return repeat(
     async () => {
@@ -289,7 +299,7 @@ async function writeBackMs(
         if (rows.length === 0) break;
         await limited(rows.length, CONCURRENCY, async (i) => {
           const now = new Date();
-          const version = await leases.storeRefreshed(
+          const version = await writer.storeRefreshed(
             rows[i],
             owner,
             {

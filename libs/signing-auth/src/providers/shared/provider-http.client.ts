@@ -1,7 +1,6 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { deadline } from '../../common/deadline.js';
 import { ForbiddenAddressError, type NetworkPolicy } from '../../network/network-policy.js';
 import { ProviderFailure } from '../provider.errors.js';
 import type { StrategyContext } from '../strategy.interface.js';
@@ -111,7 +110,7 @@ export class ProviderHttpClient {
   ): Promise<JsonObject> {
     const where = `${failure.provider} ${failure.operation} for tenant "${failure.tenantId}"`;
     const url = this.target(request, where);
-    const timeout = deadline(this.timeoutMs, context.signal);
+    const timeout = { ms: this.timeoutMs, expired: false };
     const headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'identity' };
     if (request.authorization) headers.authorization = request.authorization;
     let body: string | undefined;
@@ -126,7 +125,8 @@ export class ProviderHttpClient {
         method: request.method,
         headers,
         body,
-        signal: timeout.signal,
+        signal: context.signal,
+        timeout,
         agent: this.agents.for(url, checked),
         lookup: checked ? this.network!.lookup : undefined,
       });
@@ -147,8 +147,6 @@ export class ProviderHttpClient {
         timeout.expired && !context.signal.aborted,
         request.url,
       );
-    } finally {
-      timeout.clear();
     }
     const parsed = parseJson(answer.text);
     const ok = request.okStatuses
@@ -214,11 +212,30 @@ function send(
     headers: Record<string, string>;
     body?: string;
     signal: AbortSignal;
+    /** The client's own limit; `expired` is set when it ended the request. */
+    timeout: { ms: number; expired: boolean };
     agent: HttpAgent;
     lookup?: NetworkPolicy['lookup'];
   },
 ): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
+  return new Promise<Answer>((done, fail) => {
+    // A plain timer rather than a second AbortSignal: the caller's signal is followed by node itself,
+    // and a signal of our own would cost an AbortController and listeners on every call.
+    const timer = setTimeout(() => {
+      options.timeout.expired = true;
+      req.destroy(
+        Object.assign(new Error('The operation was aborted due to timeout'), { name: 'AbortError' }),
+      );
+    }, options.timeout.ms);
+    timer.unref(); // a request in flight keeps the process alive by its socket, not by this timer
+    const resolve = (answer: Answer): void => {
+      clearTimeout(timer);
+      done(answer);
+    };
+    const reject = (error: unknown): void => {
+      clearTimeout(timer);
+      fail(error);
+    };
     const transport = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = transport(
       url,
