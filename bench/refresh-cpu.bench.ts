@@ -12,9 +12,12 @@
  * - the rest is the sweep's own bookkeeping, Nest/TypeORM glue and the garbage collector.
  *
  *   node dist/bench/run-all.js refresh-cpu           (N = 5,000; --quick: N = 300)
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/run-all.js refresh-cpu    (then bench/lib/cpu-profile-summary)
+ *   REFRESH_CPU_PROFILE=/tmp/sweep.cpuprofile ...   (a V8 CPU profile of the measured passes only, without
+ *   start-up and seeding; summarise with `node dist/bench/lib/cpu-profile-summary.js /tmp/sweep.cpuprofile`)
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
@@ -63,9 +66,11 @@ export async function run(ctx: BenchContext): Promise<void> {
 
     const sweeper = app.get(SigningAuthSweeper);
     const sweepMs: number[] = [];
+    const profiler = process.env.REFRESH_CPU_PROFILE ? new Session() : undefined;
     // One warm-up pass (JIT, pools, sockets), then the measured ones.
     for (let pass = 0; pass <= PASSES; pass++) {
       await markDue(dataSource);
+      if (pass === 1 && profiler) await startProfile(profiler);
       const before = await endpoint.stats();
       const started = process.cpuUsage();
       const wall = performance.now();
@@ -82,6 +87,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       );
       if (pass > 0) sweepMs.push(cpu / n);
     }
+    if (profiler) await stopProfile(profiler, process.env.REFRESH_CPU_PROFILE!);
     const sweep = median(sweepMs);
     ctx.record({
       figure: `sweep ${n.toLocaleString('en')} due, concurrency ${CONCURRENCY}, batch ${BATCH}: CPU per refresh`,
@@ -115,6 +121,19 @@ export async function run(ctx: BenchContext): Promise<void> {
     await endpoint.stop();
     await schema.drop();
   }
+}
+
+async function startProfile(session: Session): Promise<void> {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+
+/** The measured passes' profile (they ran with the profiler on: their CPU figures include its cost). */
+async function stopProfile(session: Session, path: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop');
+  await writeFile(path, JSON.stringify(profile));
+  session.disconnect();
 }
 
 async function startApp(databaseUrl: string): Promise<INestApplicationContext> {
