@@ -24,6 +24,7 @@ import { createBuiltInStrategies } from './providers/built-in-strategies.js';
 import { StrategyRegistry } from './providers/strategy-registry.js';
 import { SIGNING_AUTH_STRATEGIES } from './providers/strategy.interface.js';
 import { SIGNING_AUTH_MODULE_OPTIONS } from './signing-auth.module-definition.js';
+import { BatchedGrantWriter } from './refresh/batched-grant-writer.js';
 import { GrantWriteBack } from './refresh/grant-write-back.js';
 import { RefreshFailureHandler } from './refresh/refresh-failure.handler.js';
 import { ReauthorizationForecast } from './refresh/reauthorization-forecast.js';
@@ -89,6 +90,7 @@ export function createCoreProviders(
 const TOKEN_LIFECYCLE_PROVIDERS = [
   RefreshLeaseRepository,
   RefreshFailureHandler,
+  BatchedGrantWriter,
   GrantWriteBack,
   ReauthorizationForecast,
   TokenChangeNotifier,

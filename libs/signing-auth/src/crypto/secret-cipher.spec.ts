@@ -22,6 +22,14 @@ describe('SecretCipher', () => {
     );
   });
 
+  it('gives every value its own IV, across the blocks the IVs are cut from', () => {
+    const where = { tenantId: 't1', provider: 'oauth2', field: 'access_token' };
+    // 2,000 values span several 4 KiB blocks of random bytes (341 IVs each).
+    const ivs = Array.from({ length: 2_000 }, () => cipher.encrypt('same', where).split('.')[2]);
+    expect(new Set(ivs).size).toBe(ivs.length);
+    expect(ivs.every((iv) => Buffer.from(iv, 'base64url').length === 12)).toBe(true);
+  });
+
   it('never stores the plaintext and uses a fresh IV each time', () => {
     const where = { tenantId: 't1', provider: 'docusign', field: 'refresh_token' };
     const secret = 'canary-refresh-token-1234567890';

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { SecretDecryptionError } from './crypto.errors.js';
 import { Keyring } from './keyring.js';
+import { randomIv } from './random-ivs.js';
 
 /** Where a ciphertext belongs. It is bound to this through AES-GCM associated data. */
 export interface SecretLocation {
@@ -30,7 +31,7 @@ export class SecretCipher {
 
   encrypt(plaintext: string, location: SecretLocation): string {
     const keyId = this.keyring.activeKeyId;
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomIv(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keyring.activeKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(location, keyId));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

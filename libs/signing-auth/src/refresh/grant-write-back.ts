@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import type { TokenGrant } from '../providers/strategy.interface.js';
+import { BatchedGrantWriter } from './batched-grant-writer.js';
 import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import type { RefreshOutcome } from './refresh-request.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
@@ -52,6 +53,7 @@ export class GrantWriteBack implements OnApplicationShutdown {
   constructor(
     private readonly leases: RefreshLeaseRepository,
     private readonly notifier: TokenChangeNotifier,
+    private readonly writer: BatchedGrantWriter,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -119,7 +121,7 @@ export class GrantWriteBack implements OnApplicationShutdown {
           .extend(parked.row, parked.owner, this.options.refresh.leaseSeconds * 1000)
           .catch(() => false);
       }
-      const version = await this.leases.storeRefreshed(parked.row, parked.owner, parked.grant, parked.write);
+      const version = await this.writer.storeRefreshed(parked.row, parked.owner, parked.grant, parked.write);
       return version === null ? { kind: 'fenced' } : { kind: 'stored', version };
     } catch (error) {
       if (parked.attempts === 1 || parked.attempts % 10 === 0) {

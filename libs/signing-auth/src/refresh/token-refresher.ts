@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { deadline } from '../common/deadline.js';
 import { leaseMarginMs, RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
@@ -38,6 +39,8 @@ export class TokenRefresher {
   /** This replica's name in `lease_owner`. */
   readonly owner = `${hostname().slice(0, 60)}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** The module clock, as strategies are handed it (made once, not per call). */
+  private readonly now = (): Date => this.options.clock();
 
   constructor(
     private readonly leases: RefreshLeaseRepository,
@@ -126,14 +129,14 @@ export class TokenRefresher {
       if (!(await this.leaseCoversCall(row))) return null;
       const started = Date.now();
       let grant: TokenGrant;
+      const timeout = deadline(this.options.refresh.providerTimeoutMs);
       try {
-        grant = await strategy.refresh(connection, {
-          signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
-          now: () => this.options.clock(),
-        });
+        grant = await strategy.refresh(connection, { signal: timeout.signal, now: this.now });
       } catch (error) {
         const failed = { row, connection, strategy, error, request, owner: this.owner, started };
         return await this.failures.handle(failed, lease);
+      } finally {
+        timeout.clear();
       }
       grant = await this.withConnectMetadata(row, strategy, connection, grant);
       return await this.store(row, connection, strategy, grant, request, started, lease);
@@ -234,10 +237,11 @@ export class TokenRefresher {
       : { ...grant, metadata: { ...(grant.metadata ?? {}), accountPending: true } };
     // A second provider call under the same lease: make sure the lease still covers it.
     if (!(await this.leaseCoversCall(row))) return pending;
+    const timeout = deadline(this.options.refresh.providerTimeoutMs);
     try {
       const fetched = await strategy.afterConnect(connection, grant, {
-        signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
-        now: () => this.options.clock(),
+        signal: timeout.signal,
+        now: this.now,
       });
       const at = this.options.clock().toISOString();
       const connectedAt = known ? metadata.connectedAt : at;
@@ -252,6 +256,8 @@ export class TokenRefresher {
           (known ? 'keeping the recorded account' : 'will retry soon'),
       );
       return pending;
+    } finally {
+      timeout.clear();
     }
   }
 

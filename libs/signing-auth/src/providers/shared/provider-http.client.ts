@@ -1,9 +1,10 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { ForbiddenAddressError, type NetworkPolicy } from '../../network/network-policy.js';
 import { ProviderFailure } from '../provider.errors.js';
 import type { StrategyContext } from '../strategy.interface.js';
+import { ProviderAgents } from './provider-agents.js';
 import {
   classifyHttpFailure,
   classifyNetworkFailure,
@@ -81,16 +82,26 @@ class AnswerTooLargeError extends Error {
 /**
  * The one way strategies talk to providers: node's http(s) client with the caller's AbortSignal plus a
  * timeout of its own (covering connect, headers and body), at most {@link MAX_PROVIDER_ANSWER_BYTES} read,
- * no redirects followed, tenant URLs held to the {@link NetworkPolicy} at connection time, defensive JSON
+ * no redirects followed, keep-alive sockets ({@link ProviderAgents}), tenant URLs held to the
+ * {@link NetworkPolicy} at connection time, defensive JSON
  * parsing, and every failure turned into a classified {@link ProviderFailure} whose message holds no
  * secret and none of the provider's raw body: only its error code and a short, sanitized description.
  * @internal
  */
 export class ProviderHttpClient {
+  private readonly agents: ProviderAgents;
+
   constructor(
     private readonly timeoutMs: number,
     private readonly network?: NetworkPolicy,
-  ) {}
+  ) {
+    this.agents = new ProviderAgents(network?.lookup);
+  }
+
+  /** Closes the pooled keep-alive sockets (they never keep the process alive: idle ones are unref'd). */
+  close(): void {
+    this.agents.destroy();
+  }
 
   async request(
     request: ProviderRequest,
@@ -99,8 +110,7 @@ export class ProviderHttpClient {
   ): Promise<JsonObject> {
     const where = `${failure.provider} ${failure.operation} for tenant "${failure.tenantId}"`;
     const url = this.target(request, where);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = AbortSignal.any([context.signal, timeout]);
+    const timeout = { ms: this.timeoutMs, expired: false };
     const headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'identity' };
     if (request.authorization) headers.authorization = request.authorization;
     let body: string | undefined;
@@ -108,14 +118,17 @@ export class ProviderHttpClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = formEncode(request.form);
     }
+    const checked = request.tenantUrl === true && this.network !== undefined;
     let answer: Answer;
     try {
       answer = await send(url, {
         method: request.method,
         headers,
         body,
-        signal,
-        lookup: request.tenantUrl ? this.network?.lookup : undefined,
+        signal: context.signal,
+        timeout,
+        agent: this.agents.for(url, checked),
+        lookup: checked ? this.network!.lookup : undefined,
       });
     } catch (error) {
       if (error instanceof ForbiddenAddressError) throw forbidden(where, error);
@@ -131,7 +144,7 @@ export class ProviderHttpClient {
       throw classifyNetworkFailure(
         failure,
         { name, cause: { code: typeof code === 'string' ? code : undefined } },
-        timeout.aborted && !context.signal.aborted,
+        timeout.expired && !context.signal.aborted,
         request.url,
       );
     }
@@ -199,10 +212,30 @@ function send(
     headers: Record<string, string>;
     body?: string;
     signal: AbortSignal;
+    /** The client's own limit; `expired` is set when it ended the request. */
+    timeout: { ms: number; expired: boolean };
+    agent: HttpAgent;
     lookup?: NetworkPolicy['lookup'];
   },
 ): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
+  return new Promise<Answer>((done, fail) => {
+    // A plain timer rather than a second AbortSignal: the caller's signal is followed by node itself,
+    // and a signal of our own would cost an AbortController and listeners on every call.
+    const timer = setTimeout(() => {
+      options.timeout.expired = true;
+      req.destroy(
+        Object.assign(new Error('The operation was aborted due to timeout'), { name: 'AbortError' }),
+      );
+    }, options.timeout.ms);
+    timer.unref(); // a request in flight keeps the process alive by its socket, not by this timer
+    const resolve = (answer: Answer): void => {
+      clearTimeout(timer);
+      done(answer);
+    };
+    const reject = (error: unknown): void => {
+      clearTimeout(timer);
+      fail(error);
+    };
     const transport = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = transport(
       url,
@@ -212,9 +245,10 @@ function send(
           ? { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) }
           : options.headers,
         signal: options.signal,
-        // A tenant URL gets a socket of its own, opened through the checking lookup: a pooled keep-alive
-        // socket (opened for another request, maybe without the check) is never reused for it.
-        ...(options.lookup ? { lookup: options.lookup, agent: false } : {}),
+        // A tenant URL's agent opens every socket through the checking lookup (its pooled sockets were all
+        // checked when they connected); the lookup here covers a socket opened for this very request.
+        agent: options.agent,
+        ...(options.lookup ? { lookup: options.lookup } : {}),
       },
       (res) => {
         const status = res.statusCode ?? 0;
