@@ -59,7 +59,25 @@ async function healthy(port: number): Promise<boolean> {
   }
 }
 
-/** Stops the session's whole process group: TERM, then KILL if it is still there after `graceMs`. */
+/** Pids of the session's processes still in /proc (zombies included: a lock check sees them alive). */
+function sessionMembers(sessionId: number): number[] {
+  const members: number[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === sessionId) members.push(Number(pid));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return members;
+}
+
+/**
+ * Stops the session's whole process group: TERM (the app shuts down and releases the embedded database's
+ * lock), then KILL whatever is left after `graceMs`, and waits until no process of the session remains —
+ * npm exits on TERM before the app it started has finished, and the next start would find the lock held.
+ */
 export async function stopSession(child: ChildProcess, graceMs = 10_000): Promise<void> {
   const signal = (s: NodeJS.Signals) => {
     try {
@@ -68,12 +86,19 @@ export async function stopSession(child: ChildProcess, graceMs = 10_000): Promis
       // already gone
     }
   };
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    signal('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
-  }
+  const gone = async (withinMs: number) => {
+    const deadline = performance.now() + withinMs;
+    while (sessionMembers(child.pid!).length > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return sessionMembers(child.pid!).length === 0;
+  };
+  signal('SIGTERM');
+  if (await gone(graceMs)) return;
   signal('SIGKILL');
+  if (!(await gone(graceMs))) {
+    throw new Error(`processes ${sessionMembers(child.pid!).join(', ')} of a stopped start did not end`);
+  }
 }
 
 /**
