@@ -65,7 +65,8 @@ function sessionMembers(sessionId: number): number[] {
   for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === sessionId) members.push(Number(pid));
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === sessionId)
+        members.push(Number(pid));
     } catch {
       // ended meanwhile
     }
