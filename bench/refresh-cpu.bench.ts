@@ -43,8 +43,9 @@ type EventBusModule = typeof import('../libs/signing-auth/dist/events/event-bus.
 type ConnectionCipher = InstanceType<ConnectionCipherModule['ConnectionCipher']>;
 
 const LATENCY_MS = 25;
-const CONCURRENCY = 50;
-const BATCH = 200;
+// REFRESH_CPU_CONCURRENCY / REFRESH_CPU_BATCH compare other settings (e.g. the defaults, 5 and 50) by hand.
+const CONCURRENCY = Number(process.env.REFRESH_CPU_CONCURRENCY ?? 50);
+const BATCH = Number(process.env.REFRESH_CPU_BATCH ?? 200);
 const PASSES = 3;
 const DATABASE = 'bench_refresh_cpu';
 const GOAL_MS = 0.6;
