@@ -12,8 +12,8 @@
  * - the rest is the sweep's own bookkeeping, Nest/TypeORM glue and the garbage collector.
  *
  *   node dist/bench/run-all.js refresh-cpu           (N = 5,000; --quick: N = 300)
- *   REFRESH_CPU_PROFILE=/tmp/sweep.cpuprofile ...   (a V8 CPU profile of the measured passes only, without
- *   start-up and seeding; summarise with `node dist/bench/lib/cpu-profile-summary.js /tmp/sweep.cpuprofile`)
+ *   REFRESH_CPU_PROFILE=sweep.cpuprofile ...       (a V8 CPU profile of the measured passes only, without
+ *   start-up and seeding; summarise with `node dist/bench/lib/cpu-profile-summary.js sweep.cpuprofile`)
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
