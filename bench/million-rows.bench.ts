@@ -20,7 +20,8 @@ import {
   type EncryptionKey,
 } from 'signing-auth';
 import { median, type BenchContext } from './lib/kit.js';
-import { CLAIM_DUE, RELEASE_ALL, claimParams, explainAnalyze, scanNodes } from './scale/claim-statement.js';
+import { RELEASE_ALL, claimParams, explainAnalyze, scanNodes } from './scale/claim-statement.js';
+import { internal } from './lib/internals.js';
 import {
   SCAN_COUNT_BY_STATUS,
   SCAN_HEALTH_COUNTS,
@@ -203,6 +204,10 @@ async function tableSize(ctx: BenchContext, db: OwnDatabase, sizes: Sizes): Prom
 }
 
 async function claims(ctx: BenchContext, db: OwnDatabase, sizes: Sizes): Promise<void> {
+  // The very statement the sweep sends (an internal export of the built package), not a copy of it.
+  const { CLAIM_DUE_SQL: CLAIM_DUE } = await internal<{ CLAIM_DUE_SQL: string }>(
+    './refresh/refresh-lease.repository.js',
+  );
   const owner = `bench-${randomBytes(4).toString('hex')}`;
   const batch = 50;
   const [{ due }] = (

@@ -1,29 +1,10 @@
 import type pg from 'pg';
 
-/**
- * The sweep's claim statement, as `RefreshLeaseRepository.claimDue` sends it (that class is internal, so
- * the text is repeated here: keep the two in step). `$5`/`$6` (provider and tenant scope) are null, as in
- * an unscoped sweep.
- */
-export const CLAIM_DUE = `UPDATE "signing_auth_connections"
-    SET "lease_owner" = $1, "lease_expires_at" = clock_timestamp() + $2 * interval '1 millisecond'
-  WHERE "id" IN (
-    SELECT "id" FROM "signing_auth_connections"
-     WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
-       AND "status" IN ('active', 'error')
-       AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-       AND ($5::text[] IS NULL OR "provider" = ANY($5::text[]))
-       AND ($6::text[] IS NULL OR "tenant_id" = ANY($6::text[]))
-     ORDER BY "next_refresh_at"
-     LIMIT $3
-     FOR UPDATE SKIP LOCKED)
-    AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-  RETURNING "id", (extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8 AS "left"`;
-
 /** Gives back every lease `owner` holds, as `release()` does row by row. */
 export const RELEASE_ALL = `UPDATE "signing_auth_connections" SET "lease_owner" = NULL, "lease_expires_at" = NULL
   WHERE "lease_owner" = $1`;
 
+/** Parameters of the sweep's claim statement (RefreshLeaseRepository's CLAIM_DUE_SQL) for an unscoped sweep. */
 export function claimParams(owner: string, batch: number): unknown[] {
   return [owner, 30_000, batch, new Date(), null, null];
 }

@@ -3,17 +3,12 @@ import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-optio
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import type { TokenGrant } from '../providers/strategy.interface.js';
 import { BatchedGrantWriter } from './batched-grant-writer.js';
-import { RefreshLeaseRepository } from './refresh-lease.repository.js';
+import { RefreshLeaseRepository, type RefreshedWrite } from './refresh-lease.repository.js';
 import type { RefreshOutcome } from './refresh-request.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
 
 /** What `storeRefreshed` needs besides the grant. @internal */
-export interface GrantWrite {
-  now: Date;
-  nextRefreshAt: Date | null;
-  markUsed: boolean;
-  refreshTokenIssuedAt: Date | null;
-}
+export type GrantWrite = RefreshedWrite['write'];
 
 /** A grant the provider issued that is not in the database yet, and what callers are served meanwhile. */
 interface ParkedGrant {

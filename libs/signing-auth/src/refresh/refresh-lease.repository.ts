@@ -10,8 +10,43 @@ import type { TokenGrant } from '../providers/strategy.interface.js';
 /** Channel of the cross-replica "a token changed" notification. Payload: tenant, provider, version. */
 export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
 
+/** One refreshed grant to write back under the lease `owner` holds on `row`. @internal */
+export interface RefreshedWrite {
+  row: ConnectionEntity;
+  owner: string;
+  grant: TokenGrant;
+  write: {
+    now: Date;
+    nextRefreshAt: Date | null;
+    markUsed: boolean;
+    /** Start of the refresh token's lifetime for renewal; null when this refresh did not extend it. */
+    refreshTokenIssuedAt: Date | null;
+  };
+}
+
 /** Milliseconds left on the lease, measured by the database when the statement ran. */
 const LEASE_LEFT_MS = `(extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8`;
+
+/**
+ * The sweep's claim: up to $3 due rows nobody holds a live lease on, leased to $1 for $2 ms on the database's
+ * clock, scoped by provider ($5) and tenant ($6) when those are not null. Exported (internally) so the
+ * million-row benchmark explains and times the very statement the sweep sends.
+ * @internal
+ */
+export const CLAIM_DUE_SQL = `UPDATE "signing_auth_connections"
+      SET "lease_owner" = $1, "lease_expires_at" = clock_timestamp() + $2 * interval '1 millisecond'
+    WHERE "id" IN (
+      SELECT "id" FROM "signing_auth_connections"
+       WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
+         AND "status" IN ('active', 'error')
+         AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+         AND ($5::text[] IS NULL OR "provider" = ANY($5::text[]))
+         AND ($6::text[] IS NULL OR "tenant_id" = ANY($6::text[]))
+       ORDER BY "next_refresh_at"
+       LIMIT $3
+       FOR UPDATE SKIP LOCKED)
+      AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+    RETURNING "id", ${LEASE_LEFT_MS} AS "left"`;
 
 /** Which connections a sweep pass may take (absent: all). */
 export interface SweepScope {
@@ -96,23 +131,14 @@ export class RefreshLeaseRepository {
     scope: SweepScope = {},
   ): Promise<ConnectionEntity[]> {
     const sent = performance.now();
-    const rows = await this.run(
-      `UPDATE "signing_auth_connections"
-          SET "lease_owner" = $1, "lease_expires_at" = clock_timestamp() + $2 * interval '1 millisecond'
-        WHERE "id" IN (
-          SELECT "id" FROM "signing_auth_connections"
-           WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
-             AND "status" IN ('active', 'error')
-             AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-             AND ($5::text[] IS NULL OR "provider" = ANY($5::text[]))
-             AND ($6::text[] IS NULL OR "tenant_id" = ANY($6::text[]))
-           ORDER BY "next_refresh_at"
-           LIMIT $3
-           FOR UPDATE SKIP LOCKED)
-          AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-        RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
-      [owner, leaseMs, limit, dueBy, scope.providers ?? null, scope.tenantIds ?? null],
-    );
+    const rows = await this.run(CLAIM_DUE_SQL, [
+      owner,
+      leaseMs,
+      limit,
+      dueBy,
+      scope.providers ?? null,
+      scope.tenantIds ?? null,
+    ]);
     if (rows.length === 0) return [];
     const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
     const claimed = await guardDatabase(() =>
@@ -175,58 +201,75 @@ export class RefreshLeaseRepository {
     row: ConnectionEntity,
     owner: string,
     grant: TokenGrant,
-    write: {
-      now: Date;
-      nextRefreshAt: Date | null;
-      markUsed: boolean;
-      /** Start of the refresh token's lifetime for renewal; null when this refresh did not extend it. */
-      refreshTokenIssuedAt: Date | null;
-    },
+    write: RefreshedWrite['write'],
   ): Promise<number | null> {
-    const { tenantId, provider } = row;
-    const setRefresh = grant.refreshToken !== undefined;
-    const setRefreshExpiry = grant.refreshTokenExpiresAt !== undefined || grant.refreshToken === null;
+    return (await this.storeRefreshedMany([{ row, owner, grant, write }])).get(row.id) ?? null;
+  }
+
+  /**
+   * {@link storeRefreshed} for several rows in one statement (the batched write-back), each row fenced on
+   * its own: the versions of the rows written; a fenced row is absent. One row's fault (a value the
+   * database refuses) fails the whole statement.
+   */
+  async storeRefreshedMany(writes: readonly RefreshedWrite[]): Promise<Map<string, number>> {
+    const columns = writes.map((w) => this.refreshedValues(w));
     const rows = await this.run(
-      `WITH "updated" AS (
-         UPDATE "signing_auth_connections" SET
-           "access_token_ciphertext" = $4, "token_type" = $5, "access_token_expires_at" = $6,
-           "refresh_token_ciphertext" = CASE WHEN $7::boolean THEN $8::text ELSE "refresh_token_ciphertext" END,
-           "refresh_token_issued_at" = $16::timestamptz,
-           "refresh_token_expires_at" = CASE WHEN $9::boolean THEN $10::timestamptz ELSE "refresh_token_expires_at" END,
-           "scopes" = COALESCE($11::jsonb, "scopes"),
-           "metadata" = ("metadata" - 'consentUrl' - 'accountPending') || $12::jsonb,
+      `WITH "input" AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[],
+           $7::boolean[], $8::text[], $9::boolean[], $10::timestamptz[], $11::jsonb[], $12::jsonb[],
+           $13::timestamptz[], $14::timestamptz[], $15::boolean[], $16::timestamptz[])
+           AS i("id", "owner", "version", "access", "token_type", "expires_at", "set_refresh", "refresh",
+             "set_refresh_expiry", "refresh_expires_at", "scopes", "metadata", "now", "next_refresh_at",
+             "mark_used", "refresh_issued_at")
+       ), "updated" AS (
+         UPDATE "signing_auth_connections" AS c SET
+           "access_token_ciphertext" = i."access", "token_type" = i."token_type",
+           "access_token_expires_at" = i."expires_at",
+           "refresh_token_ciphertext" = CASE WHEN i."set_refresh" THEN i."refresh" ELSE c."refresh_token_ciphertext" END,
+           "refresh_token_issued_at" = i."refresh_issued_at",
+           "refresh_token_expires_at" = CASE WHEN i."set_refresh_expiry" THEN i."refresh_expires_at"
+             ELSE c."refresh_token_expires_at" END,
+           "scopes" = COALESCE(i."scopes", c."scopes"),
+           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending') || i."metadata",
            "status" = 'active', "failure_count" = 0, "last_error" = NULL,
-           "last_refreshed_at" = $13, "next_refresh_at" = $14,
-           "last_used_at" = CASE WHEN $15::boolean THEN $13 ELSE "last_used_at" END,
+           "last_refreshed_at" = i."now", "next_refresh_at" = i."next_refresh_at",
+           "last_used_at" = CASE WHEN i."mark_used" THEN i."now" ELSE c."last_used_at" END,
            "lease_owner" = NULL, "lease_expires_at" = NULL,
-           "version" = "version" + 1, "updated_at" = $13
-         WHERE "id" = $1 AND "lease_owner" = $2 AND "version" = $3
-         RETURNING "tenant_id", "provider", "version")
-       SELECT "version", pg_notify('${TOKEN_CHANGED_CHANNEL}',
+           "version" = c."version" + 1, "updated_at" = i."now"
+         FROM "input" AS i
+         WHERE c."id" = i."id" AND c."lease_owner" = i."owner" AND c."version" = i."version"
+         RETURNING c."id", c."tenant_id", c."provider", c."version")
+       SELECT "id", "version", pg_notify('${TOKEN_CHANGED_CHANNEL}',
                 json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) AS "n"
          FROM "updated"`,
-      [
-        row.id,
-        owner,
-        row.version,
-        this.cipher.encrypt(tenantId, provider, 'accessTokenCiphertext', grant.accessToken),
-        grant.tokenType,
-        grant.expiresAt,
-        setRefresh,
-        typeof grant.refreshToken === 'string'
-          ? this.cipher.encrypt(tenantId, provider, 'refreshTokenCiphertext', grant.refreshToken)
-          : null,
-        setRefreshExpiry,
-        grant.refreshToken === null ? null : (grant.refreshTokenExpiresAt ?? null),
-        grant.scopes && grant.scopes.length > 0 ? JSON.stringify(grant.scopes) : null,
-        JSON.stringify(grant.metadata ?? {}),
-        write.now,
-        write.nextRefreshAt,
-        write.markUsed,
-        write.refreshTokenIssuedAt,
-      ],
+      Array.from({ length: 16 }, (_, i) => columns.map((values) => values[i])),
     );
-    return rows.length > 0 ? Number(rows[0].version) : null;
+    return new Map(rows.map((r) => [r.id as string, Number(r.version)]));
+  }
+
+  /** One row's values, in the order of {@link storeRefreshedMany}'s columns; the tokens encrypted here. */
+  private refreshedValues({ row, owner, grant, write }: RefreshedWrite): unknown[] {
+    const { tenantId, provider } = row;
+    return [
+      row.id,
+      owner,
+      row.version,
+      this.cipher.encrypt(tenantId, provider, 'accessTokenCiphertext', grant.accessToken),
+      grant.tokenType,
+      grant.expiresAt,
+      grant.refreshToken !== undefined,
+      typeof grant.refreshToken === 'string'
+        ? this.cipher.encrypt(tenantId, provider, 'refreshTokenCiphertext', grant.refreshToken)
+        : null,
+      grant.refreshTokenExpiresAt !== undefined || grant.refreshToken === null,
+      grant.refreshToken === null ? null : (grant.refreshTokenExpiresAt ?? null),
+      grant.scopes && grant.scopes.length > 0 ? JSON.stringify(grant.scopes) : null,
+      JSON.stringify(grant.metadata ?? {}),
+      write.now,
+      write.nextRefreshAt,
+      write.markUsed,
+      write.refreshTokenIssuedAt,
+    ];
   }
 
   /**

@@ -128,7 +128,6 @@ export class ProviderHttpClient {
         signal: context.signal,
         timeout,
         agent: this.agents.for(url, checked),
-        lookup: checked ? this.network!.lookup : undefined,
       });
     } catch (error) {
       if (error instanceof ForbiddenAddressError) throw forbidden(where, error);
@@ -215,7 +214,6 @@ function send(
     /** The client's own limit; `expired` is set when it ended the request. */
     timeout: { ms: number; expired: boolean };
     agent: HttpAgent;
-    lookup?: NetworkPolicy['lookup'];
   },
 ): Promise<Answer> {
   return new Promise<Answer>((done, fail) => {
@@ -245,10 +243,9 @@ function send(
           ? { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) }
           : options.headers,
         signal: options.signal,
-        // A tenant URL's agent opens every socket through the checking lookup (its pooled sockets were all
-        // checked when they connected); the lookup here covers a socket opened for this very request.
+        // A tenant URL's agent opens every socket through the checking lookup, so its pooled sockets were
+        // all checked when they connected (ProviderAgents).
         agent: options.agent,
-        ...(options.lookup ? { lookup: options.lookup } : {}),
       },
       (res) => {
         const status = res.statusCode ?? 0;
