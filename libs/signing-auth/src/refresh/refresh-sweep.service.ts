@@ -140,84 +140,53 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
     // Each row is handled at most once per run. Every path reschedules past the cutoff, so a row comes
     // back only if that write failed; then it is put off by the backoff instead of looping (a run always ends).
     const seen = new Set<string>();
-    // One pool of `concurrency` workers over a queue of claimed rows. The worker that finds the queue empty
-    // claims the next batch while the others keep refreshing, so no slot idles at a batch boundary (the
-    // batch-by-batch loop this replaced waited for a batch's slowest refresh before claiming the next one:
-    // 1.33x the bound N x latency / concurrency at the defaults, bench/sweep.bench.ts).
-    const queue: ConnectionEntity[] = [];
-    let exhausted = false;
-    let claiming: Promise<void> | null = null;
-    let claimError: unknown;
-    const claimNext = async (): Promise<void> => {
+    for (;;) {
       if (outOfTime()) {
         report.stoppedEarly = true;
-        exhausted = true;
-        return;
+        break;
       }
-      try {
-        const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize, scope);
-        const rows = claimed.filter((row) => !seen.has(row.id));
-        // Rows already handled in this pass: put off, and not counted a second time.
-        await this.putOff(claimed.filter((row) => seen.has(row.id)));
-        for (const row of rows) seen.add(row.id);
-        queue.push(...rows);
-        if (claimed.length < batchSize || rows.length === 0) exhausted = true;
-        tell();
-      } catch (error) {
-        // The pass fails with it, once the rows already taken are done (as before: never mid-refresh).
-        claimError ??= error;
-        exhausted = true;
-      }
-    };
-    const take = async (): Promise<ConnectionEntity | undefined> => {
-      for (;;) {
-        const row = queue.shift();
-        if (row) return row;
-        if (exhausted) return undefined;
-        claiming ??= claimNext().finally(() => (claiming = null));
-        await claiming;
-      }
-    };
-    const handle = async (row: ConnectionEntity): Promise<void> => {
-      if (outOfTime()) {
-        // Claimed but not started: give the lease back untouched, so the row stays due for the next pass.
-        report.stoppedEarly = true;
-        await this.leases.release(row, this.refresher.owner).catch(() => undefined);
-        return;
-      }
-      report.examined++;
-      try {
-        const outcome = await this.refresher.runLeased(row, {
-          tenantId: row.tenantId,
-          provider: row.provider,
-          trigger: 'sweep',
-          // Due by schedule, but the schedule may be stale (the connection fell out of use): look again.
-          satisfied: (current, _c, at) => {
-            const due = refreshDueAt(this.options, current, at);
-            return current.status === 'active' && (due === null || due > at);
-          },
-          // A transient failure must surface here (and be counted), not hand back the old token.
-          acceptStale: false,
-          ignoreBackoff: true,
-        });
-        // null: the lease was lost before the write, so another replica has the row now.
-        if (outcome === null) report.skipped++;
-        else if (!outcome.refreshed) report.upToDate++;
-        else {
-          report.refreshed++;
-          if (outcome.row.refreshTokenIssuedAt) report.refreshTokensRenewed++;
+      const claimed = await this.leases.claimDue(this.refresher.owner, cutoff, leaseMs, batchSize, scope);
+      const rows = claimed.filter((row) => !seen.has(row.id));
+      // Rows already handled in this pass: put off, and not counted a second time.
+      await this.putOff(claimed.filter((row) => seen.has(row.id)));
+      for (const row of rows) seen.add(row.id);
+      await forEachLimited(rows, concurrency, async (row) => {
+        if (outOfTime()) {
+          // Claimed but not started: give the lease back untouched, so the row stays due for the next pass.
+          report.stoppedEarly = true;
+          await this.leases.release(row, this.refresher.owner).catch(() => undefined);
+          return;
         }
-      } catch (error) {
-        // recorded on the row, logged and emitted as an event by the refresher
-        recordFailure(report, row.tenantId, row.provider, error);
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.max(1, concurrency) }, async () => {
-        for (let row = await take(); row; row = await take()) await handle(row);
-      }),
-    );
-    if (claimError !== undefined) throw claimError;
+        report.examined++;
+        try {
+          const outcome = await this.refresher.runLeased(row, {
+            tenantId: row.tenantId,
+            provider: row.provider,
+            trigger: 'sweep',
+            // Due by schedule, but the schedule may be stale (the connection fell out of use): look again.
+            satisfied: (current, _c, at) => {
+              const due = refreshDueAt(this.options, current, at);
+              return current.status === 'active' && (due === null || due > at);
+            },
+            // A transient failure must surface here (and be counted), not hand back the old token.
+            acceptStale: false,
+            ignoreBackoff: true,
+          });
+          // null: the lease was lost before the write, so another replica has the row now.
+          if (outcome === null) report.skipped++;
+          else if (!outcome.refreshed) report.upToDate++;
+          else {
+            report.refreshed++;
+            if (outcome.row.refreshTokenIssuedAt) report.refreshTokensRenewed++;
+          }
+        } catch (error) {
+          // recorded on the row, logged and emitted as an event by the refresher
+          recordFailure(report, row.tenantId, row.provider, error);
+        }
+      });
+      tell();
+      if (claimed.length < batchSize || rows.length === 0) break;
+    }
     const { held, free } = await this.due.count(scope, cutoff);
     report.skipped += held;
     report.leftDue = report.stoppedEarly ? free : 0;
@@ -285,4 +254,12 @@ function recordFailure(
             : `unexpected ${(error as Error)?.name ?? 'error'}`;
     report.failures.push({ tenantId, provider, class: failureClass, reason: reason.slice(0, 300) });
   }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
 }
