@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionRefreshController } from './connection-refresh.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
+import { createConnectSessionsController } from './connect-sessions.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
 import { createProvidersAdminController } from './providers-admin.controller.js';
 
@@ -13,5 +14,6 @@ export function createAdminControllers(prefix: string): Type<unknown>[] {
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
     createProvidersAdminController(prefix),
+    createConnectSessionsController(prefix),
   ];
 }

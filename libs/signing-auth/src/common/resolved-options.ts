@@ -7,6 +7,11 @@ import type {
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
+import {
+  assertNoSessionPrefix,
+  resolveConnectOptions,
+  type ResolvedConnectOptions,
+} from '../connect-sessions/connect-session-options.js';
 
 /** The options with every default applied. Internal: the public shape is `SigningAuthModuleOptions`. */
 export interface ResolvedOptions {
@@ -40,6 +45,7 @@ export interface ResolvedOptions {
   };
   tokenCacheSize: number;
   admin: AdminApiOptions;
+  connect: ResolvedConnectOptions;
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
@@ -93,12 +99,15 @@ export function resolveOptions(
         '(bearer tokens) or admin.guard (your own CanActivate class) to SigningAuthModule.forRoot().',
     );
   }
+  assertNoSessionPrefix(admin.tokens);
+  const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const routePrefix = normalizePrefix(extras.routePrefix);
   return {
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
     requireKeysForStoredValues: options.requireKeysForStoredValues ?? false,
-    publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
-    routePrefix: normalizePrefix(extras.routePrefix),
+    publicUrl,
+    routePrefix,
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
     verifyOnSave: options.verifyOnSave ?? true,
@@ -116,6 +125,7 @@ export function resolveOptions(
     },
     tokenCacheSize: options.tokenCacheSize ?? 10_000,
     admin,
+    connect: resolveConnectOptions(options.connect, publicUrl, routePrefix),
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
