@@ -154,6 +154,10 @@ describe('Signicat strategy against the emulator', () => {
       strategy.refresh(conn('express-client', 'express', { scopes: ['identify'] }), context()),
     );
     expect(scope).toMatchObject({ kind: 'needs_reauth', details: { code: 'invalid_scope' } });
+    expect(scope.message).toMatch(
+      /refused the scopes requested \(scopes asked: identify\); the client's configuration at signicat must allow them/,
+    );
+    expect(scope.message).not.toMatch(/refused the (client )?credentials/);
     expectNoSecrets(bad, [SECRET, 'wrong-one']);
   });
 

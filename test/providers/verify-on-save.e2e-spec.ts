@@ -94,6 +94,19 @@ describe('verified on save (admin PUT)', () => {
     expect(token.accessToken).toEqual(expect.any(String));
   });
 
+  it('a scope the client may not request → 422 naming the scopes asked and the fix at the provider, not "credentials"', async () => {
+    const refused = await put('scoped', 'signicat', {
+      config: { clientId: 'sig-client', generation: 'express', scopes: ['document_read', 'identify'] },
+      secrets: { clientSecret: SIGNICAT_SECRET },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toMatch(/signicat refused the scopes requested for tenant "scoped"/);
+    expect(refused.body.message).toMatch(/scopes asked: document_read identify/);
+    expect(refused.body.message).toMatch(/the client's configuration at signicat must allow them/);
+    expect(refused.body.message).toMatch(/invalid_scope/);
+    expect(refused.body.message).not.toMatch(/refused the (client )?credentials/);
+  });
+
   it('outage → stored as error with a retry time, 200 with that view', async () => {
     sig.failNext({ status: 503, retryAfterSeconds: 120 });
     const res = await put('down', 'signicat', signicat(SIGNICAT_SECRET));
