@@ -163,6 +163,19 @@ export interface SigningAuthHttpOptions {
    * Credentials never go over plain http to any other host. Default: `developmentMode`.
    */
   allowLoopbackHttp?: boolean;
+  /**
+   * Default timeout of every request through `SigningAuthHttpService`, in milliseconds (axios' `timeout`: the
+   * connect phase, then the longest silence between bytes). A request's own `timeout` wins. `0` = none.
+   * Default: `30000`.
+   */
+  timeoutMs?: number;
+  /**
+   * Default cap on a response body, in bytes (axios' `maxContentLength`), counted after decompression, so a
+   * small gzip body that expands past it is cut off there. Buffered and `responseType: 'stream'` answers
+   * alike. A request's own `maxContentLength` wins (e.g. for a large document download). Default:
+   * `52428800` (50 MiB).
+   */
+  maxResponseBytes?: number;
 }
 
 /**

@@ -43,7 +43,12 @@ export interface ResolvedOptions {
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
-  http: SigningAuthHttpOptions & { allowedHosts: Record<string, string[]>; allowLoopbackHttp: boolean };
+  http: SigningAuthHttpOptions & {
+    allowedHosts: Record<string, string[]>;
+    allowLoopbackHttp: boolean;
+    timeoutMs: number;
+    maxResponseBytes: number;
+  };
   developmentMode: boolean;
   allowPrivateNetworks: boolean;
 }
@@ -123,6 +128,13 @@ export function resolveOptions(
       tenantResolver: options.http?.tenantResolver,
       allowedHosts: options.http?.allowedHosts ?? {},
       allowLoopbackHttp: options.http?.allowLoopbackHttp ?? developmentMode,
+      timeoutMs: wholeNumber('http.timeoutMs', options.http?.timeoutMs, DEFAULT_HTTP_TIMEOUT_MS, 0),
+      maxResponseBytes: wholeNumber(
+        'http.maxResponseBytes',
+        options.http?.maxResponseBytes,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        1,
+      ),
     },
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
@@ -135,6 +147,24 @@ export function resolveOptions(
  */
 export function leaseMarginMs(refresh: { leaseSeconds: number }): number {
   return Math.max(2_000, (refresh.leaseSeconds * 1000) / 5);
+}
+
+/**
+ * Signed calls download documents (PDFs of many pages), so the caps are generous; they exist so that a
+ * tenant's own API server (generic `oauth2`) cannot hang the host or fill its memory.
+ */
+const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+/** A whole-number option of at least `min`, or its default; anything else fails at bootstrap naming it. */
+function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new Error(
+      `signing-auth: ${name} must be a whole number of at least ${min} (got ${String(value)}).`,
+    );
+  }
+  return value;
 }
 
 /** A positive number option, or its default; anything else fails at bootstrap naming the option. */

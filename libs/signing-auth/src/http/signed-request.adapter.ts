@@ -1,7 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import { isAxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
-import { SigningAuthScopeError } from './http.errors.js';
+import { SigningAuthHostError, SigningAuthScopeError } from './http.errors.js';
+import { forbiddenAddressIn } from './signed-call-network.js';
 import { describeRequest, redactAxiosError, redactResponse } from './http-redaction.js';
 import type { HttpAccessToken, HttpTokenSource } from './http-token-source.js';
 
@@ -13,6 +14,8 @@ export interface SignedRequest {
   token: HttpAccessToken;
   /** The `Authorization` value on the wire now (changes once, on the retry after a 401). */
   authorization: string;
+  /** `host[:port]` of the target, for a refusal at connect time. */
+  host: string;
 }
 
 /** What the adapter needs from the module. @internal */
@@ -102,6 +105,12 @@ async function attempt(inner: AxiosAdapter, config: InternalAxiosRequestConfig):
 
 function settle(outcome: Outcome, config: InternalAxiosRequestConfig, signed: SignedRequest): AxiosResponse {
   if (outcome.response) return redactResponse(outcome.response, signed.authorization);
+  const forbidden = outcome.error === undefined ? undefined : forbiddenAddressIn(outcome.error);
+  if (forbidden) {
+    // The checking lookup refused the address a tenant's host name resolved to at connect time.
+    if (isAxiosError(outcome.error)) redactAxiosError(outcome.error, signed.authorization);
+    throw new SigningAuthHostError(signed.tenantId, signed.provider, signed.host, forbidden.reason);
+  }
   if (isAxiosError(outcome.error)) throw redactAxiosError(outcome.error, signed.authorization);
   // Not an axios error (a bug in a custom adapter): still never let the header travel with it.
   redactResponse({ config } as AxiosResponse, signed.authorization);
