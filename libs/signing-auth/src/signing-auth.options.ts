@@ -176,6 +176,33 @@ export interface SigningAuthHttpOptions {
    * `52428800` (50 MiB).
    */
   maxResponseBytes?: number;
+  /** Provider rate limits, learnt from the answers to signed calls (see {@link SigningAuthRateLimitOptions}). */
+  rateLimit?: SigningAuthRateLimitOptions;
+}
+
+/**
+ * How signed calls honour the providers' rate limits. The budget (DocuSign's `X-RateLimit-*` and
+ * `X-BurstLimit-*`, the IETF `RateLimit-*` / `RateLimit-Policy`, `Retry-After` on a 429/503) is kept per
+ * (tenant, provider, account) in each replica's memory, from that replica's own answers.
+ * @publicApi
+ */
+export interface SigningAuthRateLimitOptions {
+  /** Refuse (or hold) calls while the budget is known to be spent. `false` only records it. Default: `true`. */
+  enabled?: boolean;
+  /**
+   * `fail`: throw `SigningAuthRateLimitError` (with `retryAt`) at once, nothing sent. `wait`: hold the call
+   * until `retryAt` when that is at most `maxWaitMs` away and fewer than `maxWaiting` calls wait already;
+   * otherwise fail the same way. Default: `fail`.
+   */
+  whenSpent?: 'fail' | 'wait';
+  /** With `whenSpent: 'wait'`: the longest a call is held. Default: `60000`. */
+  maxWaitMs?: number;
+  /** With `whenSpent: 'wait'`: most calls held at once in this replica. Default: `100`. */
+  maxWaiting?: number;
+  /** The `rate_limit.low` event fires when the share of the limit left drops to this or below. Default: `0.1`. */
+  lowFraction?: number;
+  /** Most budgets kept in memory (one per tenant, provider and account that sent limit headers). Default: `10000`. */
+  maxTracked?: number;
 }
 
 /**

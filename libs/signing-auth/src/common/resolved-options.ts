@@ -4,6 +4,7 @@ import type {
   SigningAuthHttpOptions,
   SigningAuthModuleOptions,
   SigningAuthObserver,
+  SigningAuthRateLimitOptions,
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
@@ -48,6 +49,7 @@ export interface ResolvedOptions {
     allowLoopbackHttp: boolean;
     timeoutMs: number;
     maxResponseBytes: number;
+    rateLimit: Required<SigningAuthRateLimitOptions>;
   };
   developmentMode: boolean;
   allowPrivateNetworks: boolean;
@@ -135,6 +137,7 @@ export function resolveOptions(
         DEFAULT_MAX_RESPONSE_BYTES,
         1,
       ),
+      rateLimit: resolveRateLimit(options.http?.rateLimit ?? {}),
     },
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
@@ -155,6 +158,25 @@ export function leaseMarginMs(refresh: { leaseSeconds: number }): number {
  */
 const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+function resolveRateLimit(given: SigningAuthRateLimitOptions): Required<SigningAuthRateLimitOptions> {
+  const whenSpent = given.whenSpent ?? 'fail';
+  if (whenSpent !== 'fail' && whenSpent !== 'wait') {
+    throw new Error(`signing-auth: http.rateLimit.whenSpent must be 'fail' or 'wait' (got ${String(whenSpent)}).`);
+  }
+  const lowFraction = given.lowFraction ?? 0.1;
+  if (typeof lowFraction !== 'number' || !(lowFraction >= 0 && lowFraction < 1)) {
+    throw new Error(`signing-auth: http.rateLimit.lowFraction must be at least 0 and below 1 (got ${String(lowFraction)}).`);
+  }
+  return {
+    enabled: given.enabled ?? true,
+    whenSpent,
+    maxWaitMs: wholeNumber('http.rateLimit.maxWaitMs', given.maxWaitMs, 60_000, 0),
+    maxWaiting: wholeNumber('http.rateLimit.maxWaiting', given.maxWaiting, 100, 0),
+    lowFraction,
+    maxTracked: wholeNumber('http.rateLimit.maxTracked', given.maxTracked, 10_000, 1),
+  };
+}
 
 /** A whole-number option of at least `min`, or its default; anything else fails at bootstrap naming it. */
 function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {

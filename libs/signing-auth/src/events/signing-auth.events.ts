@@ -16,6 +16,11 @@ export const SigningAuthEvent = {
   SweepCompleted: 'sweep.completed',
   /** A fixed-end refresh token (DocuSign without `extended`) lapses soon: a user must consent again. */
   ReauthorizationDue: 'connection.reauthorization_due',
+  /**
+   * A tenant's rate-limit budget at a provider dropped to `http.rateLimit.lowFraction` (10 %) or less of its
+   * limit, as a signed call's answer said; once per window (again after the budget recovered).
+   */
+  RateLimitLow: 'rate_limit.low',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -86,4 +91,16 @@ export interface ReauthorizationDueEvent {
   /** When the refresh token lapses; the user must authorize again before. */
   reauthorizeBy: string;
   daysLeft: number;
+}
+
+/** Payload of `rate_limit.low`. Learnt by this replica from its own answers. @publicApi */
+export interface RateLimitLowEvent {
+  tenantId: string;
+  provider: string;
+  /** The provider's account the budget belongs to (DocuSign's `accountId`), or `null`. */
+  account: string | null;
+  limit: number;
+  remaining: number;
+  /** When the window resets, when the provider said. */
+  resetAt: string | null;
 }

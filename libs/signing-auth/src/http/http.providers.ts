@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import type { Provider } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../common/resolved-options.js';
+import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 import { TokenService } from '../tokens/token.service.js';
 import { createSignedCallNetworkPolicy, SIGNED_CALL_NETWORK_POLICY } from './signed-call-network.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
@@ -32,5 +33,6 @@ export const HTTP_PROVIDERS: Provider[] = [
     useFactory: createSignedCallNetworkPolicy,
     inject: [RESOLVED_OPTIONS],
   },
+  RateLimitBudgets,
   SigningAuthHttpInterceptor,
 ];

@@ -17,6 +17,7 @@ import { signedAdapter, type SignedAdapterDeps, type SignedRequest } from './sig
 import type { SigningAuthRequestOptions } from './signing-auth-request.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
 import { SIGNED_CALL_NETWORK_POLICY, SignedCallNetwork, tenantOrigins } from './signed-call-network.js';
+import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 
 /** axios skips the interceptor, and keeps its synchronous fast path, for requests that do not opt in. */
 const wantsSigningAuth = (config: InternalAxiosRequestConfig): boolean => config.signingAuth != null;
@@ -43,11 +44,14 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
     private readonly connections: ConnectionsService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     @Inject(SIGNED_CALL_NETWORK_POLICY) policy: NetworkPolicy,
+    private readonly budgets: RateLimitBudgets,
   ) {
     this.network = new SignedCallNetwork(policy);
     this.adapterDeps = {
       tokens: this.tokens,
       grantedScopes: (tenantId, provider) => this.grantedScopes(tenantId, provider),
+      budgets: this.budgets,
+      clock: this.options.clock,
       logger: this.logger,
     };
   }
@@ -119,10 +123,14 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
         throw error;
       }
     }
+    // Last, so a call refused for its host never spends a unit of the budget.
+    const account = typeof token.metadata?.accountId === 'string' ? token.metadata.accountId : '';
+    const admitted = this.budgets.admit(tenantId, provider, account);
+    if (admitted) await admitted;
     const authorization = strategy.authorizationHeader(token);
     config.headers.set('Authorization', authorization);
     bindRedirects(config, rules, checked ? this.network : undefined);
-    return { tenantId, provider, strategy, token, authorization, host: target.url.host };
+    return { tenantId, provider, strategy, token, authorization, host: target.url.host, account };
   }
 
   private async resolveTenant(provider: string): Promise<string> {
