@@ -162,11 +162,15 @@ const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 function resolveRateLimit(given: SigningAuthRateLimitOptions): Required<SigningAuthRateLimitOptions> {
   const whenSpent = given.whenSpent ?? 'fail';
   if (whenSpent !== 'fail' && whenSpent !== 'wait') {
-    throw new Error(`signing-auth: http.rateLimit.whenSpent must be 'fail' or 'wait' (got ${String(whenSpent)}).`);
+    throw new Error(
+      `signing-auth: http.rateLimit.whenSpent must be 'fail' or 'wait' (got ${String(whenSpent)}).`,
+    );
   }
   const lowFraction = given.lowFraction ?? 0.1;
   if (typeof lowFraction !== 'number' || !(lowFraction >= 0 && lowFraction < 1)) {
-    throw new Error(`signing-auth: http.rateLimit.lowFraction must be at least 0 and below 1 (got ${String(lowFraction)}).`);
+    throw new Error(
+      `signing-auth: http.rateLimit.lowFraction must be at least 0 and below 1 (got ${String(lowFraction)}).`,
+    );
   }
   return {
     enabled: given.enabled ?? true,

@@ -69,14 +69,19 @@ export function signedAdapter(
 }
 
 /** Every answer's rate-limit headers update the (tenant, provider, account) budget; no headers, no work. */
-function learnBudget(response: AxiosResponse | undefined, signed: SignedRequest, deps: SignedAdapterDeps): void {
+function learnBudget(
+  response: AxiosResponse | undefined,
+  signed: SignedRequest,
+  deps: SignedAdapterDeps,
+): void {
   if (!response?.headers) return;
   const observed = readRateLimit(
     response.headers as Record<string, unknown>,
     response.status,
     deps.clock().getTime(),
   );
-  if (observed) deps.budgets.observe(signed.tenantId, signed.provider, signed.account, observed, response.status);
+  if (observed)
+    deps.budgets.observe(signed.tenantId, signed.provider, signed.account, observed, response.status);
 }
 
 async function recover(

@@ -212,5 +212,7 @@ function blockedUntil(budget: Budget, now: number): number {
 }
 
 function spent(budget: Budget, now: number): boolean {
-  return budget.remaining !== null && budget.remaining <= 0 && budget.resetAt !== null && budget.resetAt > now;
+  return (
+    budget.remaining !== null && budget.remaining <= 0 && budget.resetAt !== null && budget.resetAt > now
+  );
 }

@@ -27,7 +27,11 @@ type Headers = Record<string, unknown>;
  * when the answer says nothing about a budget. Hostile values (negative, huge, not numbers) are ignored.
  * @internal
  */
-export function readRateLimit(headers: Headers, status: number, nowMs: number): ObservedRateLimit | undefined {
+export function readRateLimit(
+  headers: Headers,
+  status: number,
+  nowMs: number,
+): ObservedRateLimit | undefined {
   const xRemaining = headers['x-ratelimit-remaining'];
   const draftRemaining = headers['ratelimit-remaining'];
   const structured = headers['ratelimit'];
