@@ -85,13 +85,13 @@ export class SigningAuthMetrics implements OnModuleInit, OnModuleDestroy {
     const rateLimited = this.counter(
       client,
       SigningAuthMetricNames.rateLimited,
-      'Signed calls refused before sending, held until a reset, or answered 429 (no tenant label)',
+      'Signed calls refused before sending, held until a reset, or answered 429, by provider',
       ['provider', 'outcome'],
     );
     const rateLimitLow = this.counter(
       client,
       SigningAuthMetricNames.rateLimitLow,
-      "Times a tenant's provider budget fell to the low threshold (no tenant label)",
+      'Times a connection budget at a provider fell to the low threshold, by provider',
       ['provider'],
     );
     const sweep = this.sweepMetrics(client);
