@@ -22,6 +22,12 @@ export interface TenantOriginSource {
   tenantCredentialOrigins(scope: CredentialScope): string[];
 }
 
+/**
+ * Per connection config object (the token cache hands the same object to every call until the connection
+ * changes), so a signed call does not parse the tenant's URLs again.
+ */
+const tenantOriginCache = new WeakMap<object, { operatorAllowed: unknown; origins: Set<string> }>();
+
 /** The tenant-chosen origins of a connection, without those the operator also allows (`http.allowedHosts`). @internal */
 export function tenantOrigins(
   strategy: SigningAuthStrategy,
@@ -30,6 +36,18 @@ export function tenantOrigins(
 ): Set<string> | undefined {
   const source = strategy as Partial<TenantOriginSource>;
   if (typeof source.tenantCredentialOrigins !== 'function') return undefined;
+  const cached = tenantOriginCache.get(scope.config);
+  if (cached && cached.operatorAllowed === operatorAllowed) return cached.origins;
+  const origins = computeTenantOrigins(source as TenantOriginSource, scope, operatorAllowed);
+  tenantOriginCache.set(scope.config, { operatorAllowed, origins });
+  return origins;
+}
+
+function computeTenantOrigins(
+  source: TenantOriginSource,
+  scope: CredentialScope,
+  operatorAllowed: readonly string[] | undefined,
+): Set<string> {
   const origins = new Set<string>();
   for (const entry of source.tenantCredentialOrigins(scope)) {
     const origin = originOf(entry);
