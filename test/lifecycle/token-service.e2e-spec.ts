@@ -227,6 +227,9 @@ describe('TokenService: always-valid tokens on demand (DocuSign emulator, 600 s 
     const view = await tokens.refreshNow(tenant, 'docusign');
     expect(view.status).toBe('active');
     expect(refreshRequests()).toBe(before + 1);
+    // The internal mark never reaches a token's metadata (nor a view).
+    expect((await tokens.getAccessToken(tenant, 'docusign')).metadata).not.toHaveProperty('refusedGrant');
+    expect(view.metadata).not.toHaveProperty('refusedGrant');
   });
 
   it('stops serving a cached token as soon as the connection is deleted', async () => {

@@ -57,8 +57,8 @@ function iso(value: Date | string | null | undefined): string | null {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
-/** The row's metadata without the library's internal bookkeeping. */
-function publicMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
+/** The row's metadata without the library's internal bookkeeping. @internal */
+export function publicMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
   if (!metadata) return {};
   if (!(REFUSED_GRANT_KEY in metadata)) return metadata;
   const { [REFUSED_GRANT_KEY]: _internal, ...rest } = metadata;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
-import { toConnectionView, type ConnectionView } from '../connections/connection-view.js';
+import { publicMetadata, toConnectionView, type ConnectionView } from '../connections/connection-view.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import type { RefreshTrigger } from '../events/signing-auth.events.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
@@ -244,7 +244,7 @@ export class TokenService {
         accessToken: connection.accessToken as string,
         tokenType: row.tokenType ?? 'Bearer',
         expiresAt,
-        metadata: { ...(row.metadata ?? {}) },
+        metadata: { ...publicMetadata(row.metadata) },
       },
     };
   }
