@@ -81,6 +81,21 @@ describe('SigningAuthHttpService bounds: timeout and response cap by default', (
     );
     expect(options.http).toMatchObject({ timeoutMs: 30_000, maxResponseBytes: 50 * MiB });
   });
+
+  it('bad bounds fail at bootstrap, naming the option', () => {
+    const resolve = (http: Record<string, unknown>) => () =>
+      resolveOptions(
+        { encryptionKeys: [newKey('k1')], http },
+        { routePrefix: 'signing-auth', adminApi: false },
+      );
+    expect(resolve({ timeoutMs: -1 })).toThrow(/http\.timeoutMs must be a whole number of at least 0/);
+    expect(resolve({ maxResponseBytes: 0 })).toThrow(
+      /http\.maxResponseBytes must be a whole number of at least 1/,
+    );
+    expect(resolve({ maxResponseBytes: 1.5 })).toThrow(/http\.maxResponseBytes/);
+    expect(resolve({ rateLimit: { whenSpent: 'queue' } })).toThrow(/http\.rateLimit\.whenSpent/);
+    expect(resolve({ rateLimit: { lowFraction: 2 } })).toThrow(/http\.rateLimit\.lowFraction/);
+  });
 });
 
 describe('SigningAuthHttpService against a hostile tenant API server', () => {
