@@ -58,7 +58,9 @@ function iso(value: Date | string | null | undefined): string | null {
 }
 
 /** The row's metadata without the library's internal bookkeeping. @internal */
-export function publicMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
+export function publicMetadata(
+  metadata: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
   if (!metadata) return {};
   if (!(REFUSED_GRANT_KEY in metadata)) return metadata;
   const { [REFUSED_GRANT_KEY]: _internal, ...rest } = metadata;
