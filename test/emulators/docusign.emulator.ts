@@ -16,6 +16,7 @@ import {
   withQuery,
 } from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
+import { DocuSignApiLimits } from './docusign-api-limits.js';
 import { checkAssertion } from './docusign-jwt.js';
 import type {
   DocuSignAccount,
@@ -43,14 +44,6 @@ interface User {
 
 type Client = Omit<DocuSignClient, 'publicKey'> & { publicKey?: KeyObject };
 
-/** One account's REST calls in the current hour and 30-second burst window. */
-interface ApiUsage {
-  hour: number;
-  used: number;
-  burstWindow: number;
-  burstUsed: number;
-}
-
 export class DocuSignEmulator extends Emulator<DocuSignStats> {
   readonly stats: DocuSignStats = {
     requests: 0,
@@ -63,8 +56,14 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     rateLimitedRequests: 0,
     adminConsents: 0,
   };
-  private readonly apiUsage = new Map<string, ApiUsage>();
-  private readonly accountLimits = new Map<string, { hourly?: number; burst?: number }>();
+  // Lazy: field initializers run before the constructor's parameter properties are set.
+  private readonly apiLimits = new DocuSignApiLimits(
+    () => this.now(),
+    () => ({
+      hourly: this.options.apiLimits?.hourly,
+      burst: this.options.apiLimits?.burst ?? (this.options.environment === 'production' ? 500 : 200),
+    }),
+  );
   private readonly clients = new Map<string, Client>();
   private readonly users = new Map<string, User>();
   private readonly consents = new Set<string>();
@@ -139,12 +138,12 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       restRequestsByAccount: {},
       rateLimitedRequests: 0,
     });
-    this.apiUsage.clear();
+    this.apiLimits.clear();
   }
 
   /** Sets one account's REST limits (calls per hour, per 30 s burst); see `apiLimits`. */
   setApiLimits(accountId: string, limits: { hourly?: number; burst?: number }): void {
-    this.accountLimits.set(accountId, limits);
+    this.apiLimits.set(accountId, limits);
   }
 
   protected handle(req: EmulatorRequest): EmulatorReply | Promise<EmulatorReply> {
@@ -314,7 +313,7 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
   private restApi(req: EmulatorRequest, accountId: string, rest: string): EmulatorReply {
     this.stats.restRequests++;
     this.stats.restRequestsByAccount[accountId] = (this.stats.restRequestsByAccount[accountId] ?? 0) + 1;
-    const limited = this.spendApiCall(accountId);
+    const limited = this.apiLimits.spend(accountId);
     if (limited.refused) {
       this.stats.rateLimitedRequests++;
       return json(429, limited.refused, limited.headers);
@@ -322,51 +321,6 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     const answer = this.restAnswer(req, accountId, rest);
     answer.headers = { ...answer.headers, ...limited.headers };
     return answer;
-  }
-
-  /**
-   * Counts one call against the account's hourly and burst limits and returns the headers DocuSign sends on
-   * every answer (`X-RateLimit-*`, `X-BurstLimit-*`, providers.md §1.9); past a limit, the refusal body
-   * (the hourly one is DocuSign's documented sentence; the burst wording is the emulator's).
-   */
-  private spendApiCall(accountId: string): {
-    headers: Record<string, string>;
-    refused?: { errorCode: string; message: string };
-  } {
-    const now = this.now();
-    const hour = Math.floor(now / 3_600_000) * 3_600_000;
-    const burstWindow = Math.floor(now / 30_000) * 30_000;
-    const own = this.accountLimits.get(accountId) ?? {};
-    const hourly = own.hourly ?? this.options.apiLimits?.hourly ?? 3000;
-    const burst =
-      own.burst ?? this.options.apiLimits?.burst ?? (this.options.environment === 'production' ? 500 : 200);
-    let usage = this.apiUsage.get(accountId);
-    if (!usage || usage.hour !== hour) usage = { hour, used: 0, burstWindow, burstUsed: 0 };
-    if (usage.burstWindow !== burstWindow) Object.assign(usage, { burstWindow, burstUsed: 0 });
-    this.apiUsage.set(accountId, usage);
-    let refused: { errorCode: string; message: string } | undefined;
-    if (usage.used >= hourly) {
-      refused = {
-        errorCode: 'HOURLY_APIINVOCATION_LIMIT_EXCEEDED',
-        message: 'The maximum number of hourly API invocations has been exceeded',
-      };
-    } else if (usage.burstUsed >= burst) {
-      refused = {
-        errorCode: 'BURST_APIINVOCATION_LIMIT_EXCEEDED',
-        message: 'The maximum number of burst API invocations has been exceeded',
-      };
-    } else {
-      usage.used++;
-      usage.burstUsed++;
-    }
-    const headers = {
-      'x-ratelimit-limit': String(hourly),
-      'x-ratelimit-remaining': String(Math.max(0, hourly - usage.used)),
-      'x-ratelimit-reset': String((hour + 3_600_000) / 1000),
-      'x-burstlimit-limit': String(burst),
-      'x-burstlimit-remaining': String(Math.max(0, burst - usage.burstUsed)),
-    };
-    return { headers, refused };
   }
 
   private restAnswer(req: EmulatorRequest, accountId: string, rest: string): EmulatorReply {
