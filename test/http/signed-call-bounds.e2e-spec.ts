@@ -26,11 +26,17 @@ import { newKey } from '../support/test-keys.js';
 const MiB = 2 ** 20;
 /** 100 MiB of zeros, gzipped: about 100 KB on the wire. */
 const BOMB = gzipSync(Buffer.alloc(100 * MiB));
+/** A 10 MiB "document": over the test app's 8 MiB default, under a per-call cap of 16 MiB. */
+const DOCUMENT = Buffer.alloc(10 * MiB, 0x25);
 
 /** A tenant's hostile API server: `/hang` never answers, `/bomb` sends the gzip bomb, anything else 200. */
 async function startHostileServer(): Promise<RecordingServer> {
   return startRecordingServer((req, res) => {
     if (req.url === '/hang') return; // headers never come
+    if (req.url === '/document') {
+      res.writeHead(200, { 'content-type': 'application/pdf' }).end(DOCUMENT);
+      return;
+    }
     if (req.url === '/bomb') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(BOMB);
       return;
@@ -152,6 +158,13 @@ describe('SigningAuthHttpService against a hostile tenant API server', () => {
     const perCall = await settleWithin(signedGet('/hang', { timeout: 100 }), 5_000);
     expect((perCall as AxiosError).message).toMatch(/timeout of 100ms exceeded/);
     expect(Date.now() - quick).toBeLessThan(450);
+  });
+
+  it('a document larger than the default cap: refused by default, fetched with a per-call maxContentLength', async () => {
+    const refused = await settleWithin(signedGet('/document'), 10_000);
+    expect((refused as AxiosError).message).toMatch(/maxContentLength size of 8388608 exceeded/);
+    const fetched = await signedGet('/document', { responseType: 'arraybuffer', maxContentLength: 16 * MiB });
+    expect((fetched.data as ArrayBuffer).byteLength).toBe(10 * MiB);
   });
 
   it('a 100 KB gzip body expanding to 100 MiB is refused at the cap, with bounded memory', async () => {
