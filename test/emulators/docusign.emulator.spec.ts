@@ -84,6 +84,40 @@ describe('DocuSign emulator', () => {
     expect((await getJson(`${rest}/envelopes`, bearer)).status).toBe(401);
   });
 
+  it('counts REST calls per account per hour and burst, with the documented headers and 429 body', async () => {
+    emu.setClock(() => Date.parse('2026-06-01T10:59:00Z'));
+    const bearer = { authorization: `Bearer ${(await connect()).access_token}` };
+    const info = await getJson(`${emu.url}/oauth/userinfo`, bearer);
+    const [account] = info.body.accounts as { account_id: string }[];
+    emu.setApiLimits(account.account_id, { hourly: 2, burst: 10 });
+    const rest = `${emu.url}/restapi/v2.1/accounts/${account.account_id}/envelopes`;
+    const first = await getJson(rest, bearer);
+    expect(first.status).toBe(200);
+    expect(Object.fromEntries([...first.headers].filter(([name]) => /limit/.test(name)))).toEqual({
+      'x-ratelimit-limit': '2',
+      'x-ratelimit-remaining': '1',
+      'x-ratelimit-reset': String(Date.parse('2026-06-01T11:00:00Z') / 1000),
+      'x-burstlimit-limit': '10',
+      'x-burstlimit-remaining': '9',
+    });
+    expect((await getJson(rest, bearer)).headers.get('x-ratelimit-remaining')).toBe('0');
+    const refused = await getJson(rest, bearer);
+    expect(refused).toMatchObject({
+      status: 429,
+      body: {
+        errorCode: 'HOURLY_APIINVOCATION_LIMIT_EXCEEDED',
+        message: 'The maximum number of hourly API invocations has been exceeded',
+      },
+    });
+    expect(emu.stats).toMatchObject({
+      rateLimitedRequests: 1,
+      restRequestsByAccount: { [account.account_id]: 3 },
+    });
+    emu.advance(60_000); // the top of the hour: a new budget
+    expect((await getJson(rest, bearer)).headers.get('x-ratelimit-remaining')).toBe('1');
+    emu.setClock(undefined);
+  });
+
   it('validates the authorize request', async () => {
     expect(
       (

@@ -16,6 +16,7 @@ import {
   withQuery,
 } from './common.js';
 import type { EmulatorReply, EmulatorRequest } from './common.js';
+import { DocuSignApiLimits } from './docusign-api-limits.js';
 import { checkAssertion } from './docusign-jwt.js';
 import type {
   DocuSignAccount,
@@ -51,8 +52,18 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
     reuseDetections: 0,
     userinfoRequests: 0,
     restRequests: 0,
+    restRequestsByAccount: {},
+    rateLimitedRequests: 0,
     adminConsents: 0,
   };
+  // Lazy: field initializers run before the constructor's parameter properties are set.
+  private readonly apiLimits = new DocuSignApiLimits(
+    () => this.now(),
+    () => ({
+      hourly: this.options.apiLimits?.hourly,
+      burst: this.options.apiLimits?.burst ?? (this.options.environment === 'production' ? 500 : 200),
+    }),
+  );
   private readonly clients = new Map<string, Client>();
   private readonly users = new Map<string, User>();
   private readonly consents = new Set<string>();
@@ -124,7 +135,15 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
       reuseDetections: 0,
       userinfoRequests: 0,
       restRequests: 0,
+      restRequestsByAccount: {},
+      rateLimitedRequests: 0,
     });
+    this.apiLimits.clear();
+  }
+
+  /** Sets one account's REST limits (calls per hour, per 30 s burst); see `apiLimits`. */
+  setApiLimits(accountId: string, limits: { hourly?: number; burst?: number }): void {
+    this.apiLimits.set(accountId, limits);
   }
 
   protected handle(req: EmulatorRequest): EmulatorReply | Promise<EmulatorReply> {
@@ -293,6 +312,18 @@ export class DocuSignEmulator extends Emulator<DocuSignStats> {
    */
   private restApi(req: EmulatorRequest, accountId: string, rest: string): EmulatorReply {
     this.stats.restRequests++;
+    this.stats.restRequestsByAccount[accountId] = (this.stats.restRequestsByAccount[accountId] ?? 0) + 1;
+    const limited = this.apiLimits.spend(accountId);
+    if (limited.refused) {
+      this.stats.rateLimitedRequests++;
+      return json(429, limited.refused, limited.headers);
+    }
+    const answer = this.restAnswer(req, accountId, rest);
+    answer.headers = { ...answer.headers, ...limited.headers };
+    return answer;
+  }
+
+  private restAnswer(req: EmulatorRequest, accountId: string, rest: string): EmulatorReply {
     const record = this.grants.lookupAccess(parseBearer(req.headers.authorization));
     if (!record) {
       return json(401, {

@@ -29,6 +29,12 @@ export interface DocuSignEmulatorOptions extends EmulatorOptions {
   includeScopeInTokenResponse?: boolean;
   clients?: DocuSignClient[];
   users?: DocuSignUserInit[];
+  /**
+   * REST API limits per account (providers.md §1.9): calls per hour (reset at the top of each hour of the
+   * emulator clock) and per 30-second burst window. Default 3 000 / hour and 200 (demo) or 500 (production)
+   * per burst. `setApiLimits(accountId, …)` changes them for one account.
+   */
+  apiLimits?: { hourly?: number; burst?: number };
 }
 
 export interface DocuSignClient {
@@ -62,6 +68,10 @@ export interface DocuSignStats extends BaseStats {
   reuseDetections: number;
   userinfoRequests: number;
   restRequests: number;
+  /** REST calls per account id that reached the account (counted, refused by a limit or not). */
+  restRequestsByAccount: Record<string, number>;
+  /** REST calls refused with 429 because the account's hourly or burst limit was spent. */
+  rateLimitedRequests: number;
   /** `/oauth/auth` approvals with `scope=openid` and `admin_consent_scope` containing `impersonation`. */
   adminConsents: number;
 }

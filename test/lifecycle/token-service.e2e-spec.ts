@@ -11,8 +11,10 @@ import { TokenCache } from '../../libs/signing-auth/src/tokens/token-cache.js';
 import type { DocuSignEmulator } from '../emulators/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { newKey } from '../support/test-keys.js';
+import { ConnectionCipher } from '../../libs/signing-auth/src/connections/connection-cipher.js';
 import {
   bootApp,
+  consentAtEmulator,
   docusignAt,
   readRow,
   seedConnections,
@@ -188,6 +190,46 @@ describe('TokenService: always-valid tokens on demand (DocuSign emulator, 600 s 
       SigningAuthReauthRequiredError,
     );
     expect(refreshRequests()).toBe(before);
+  });
+
+  it('a forced refresh of a needs_reauth connection does not re-send the dead refresh token: 409 and no call, until the grant changes', async () => {
+    const [tenant] = await seedConnections(app, emu, {
+      prefix: 'dead',
+      count: 1,
+      now: now(),
+      accessExpired: true,
+    });
+    const first = await tokens.getAccessToken(tenant, 'docusign');
+    emu.revokeToken(first.accessToken);
+    advance(600_000);
+    await expect(tokens.getAccessToken(tenant, 'docusign')).rejects.toBeInstanceOf(
+      SigningAuthReauthRequiredError,
+    );
+    const before = refreshRequests();
+    const forced = await tokens.refreshNow(tenant, 'docusign').catch((e: unknown) => e);
+    expect(forced).toBeInstanceOf(SigningAuthReauthRequiredError); // the admin API answers it with 409
+    expect((forced as Error).message).toMatch(/not sent again.*authorize the connection again/);
+    expect(refreshRequests()).toBe(before);
+    expect((await app.get(ConnectionsService).get(tenant, 'docusign')).metadata).not.toHaveProperty(
+      'refusedGrant',
+    );
+
+    // The stored grant changed since it was marked (a new refresh token written in): one forced refresh goes out.
+    const fresh = await consentAtEmulator(emu);
+    await dataSource.query(
+      `UPDATE signing_auth_connections SET refresh_token_ciphertext = $3 WHERE tenant_id = $1 AND provider = $2`,
+      [
+        tenant,
+        'docusign',
+        app.get(ConnectionCipher).encrypt(tenant, 'docusign', 'refreshTokenCiphertext', fresh.refreshToken),
+      ],
+    );
+    const view = await tokens.refreshNow(tenant, 'docusign');
+    expect(view.status).toBe('active');
+    expect(refreshRequests()).toBe(before + 1);
+    // The internal mark never reaches a token's metadata (nor a view).
+    expect((await tokens.getAccessToken(tenant, 'docusign')).metadata).not.toHaveProperty('refusedGrant');
+    expect(view.metadata).not.toHaveProperty('refusedGrant');
   });
 
   it('stops serving a cached token as soon as the connection is deleted', async () => {

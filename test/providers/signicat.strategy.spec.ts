@@ -57,6 +57,30 @@ describe('Signicat strategy against the emulator', () => {
     ).toEqual(['signicat-api']);
   });
 
+  it('platform: the scope is always signicat-api; any other scope is a 400 naming config.scopes and the rule', async () => {
+    const platform = (scopes: unknown) =>
+      strategy.validate({
+        config: { clientId: 'c', generation: 'platform', scopes },
+        secrets: { clientSecret: 's' },
+      });
+    expect(() => platform(['document_read'])).toThrow(
+      expect.objectContaining({
+        field: 'config.scopes',
+        message: expect.stringMatching(/platform generation.*always "signicat-api".*Dashboard/),
+      }),
+    );
+    expect(() => platform(['signicat-api', 'sign'])).toThrow(
+      expect.objectContaining({ field: 'config.scopes' }),
+    );
+    expect(platform(['signicat-api']).scopes).toEqual(['signicat-api']);
+    expect(platform([]).scopes).toEqual(['signicat-api']);
+
+    // A row stored before the rule (scopes the platform never accepts) still sends signicat-api.
+    const stored = conn('platform-client', 'platform');
+    await strategy.refresh({ ...stored, config: { ...stored.config, scopes: ['document_read'] } }, context());
+    expect(emu.requests.at(-1)!.body).toMatchObject({ scope: 'signicat-api' });
+  });
+
   it('Express: space-delimited scopes with Basic auth; the 3600 s token', async () => {
     const now = new Date();
     const grant = await strategy.refresh(
@@ -130,6 +154,10 @@ describe('Signicat strategy against the emulator', () => {
       strategy.refresh(conn('express-client', 'express', { scopes: ['identify'] }), context()),
     );
     expect(scope).toMatchObject({ kind: 'needs_reauth', details: { code: 'invalid_scope' } });
+    expect(scope.message).toMatch(
+      /refused the scopes requested \(scopes asked: identify\); the client's configuration at signicat must allow them/,
+    );
+    expect(scope.message).not.toMatch(/refused the (client )?credentials/);
     expectNoSecrets(bad, [SECRET, 'wrong-one']);
   });
 

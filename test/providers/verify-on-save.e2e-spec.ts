@@ -94,6 +94,31 @@ describe('verified on save (admin PUT)', () => {
     expect(token.accessToken).toEqual(expect.any(String));
   });
 
+  it('a scope the client may not request → 422 naming the scopes asked and the fix at the provider, not "credentials"', async () => {
+    const refused = await put('scoped', 'signicat', {
+      config: { clientId: 'sig-client', generation: 'express', scopes: ['document_read', 'identify'] },
+      secrets: { clientSecret: SIGNICAT_SECRET },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toMatch(/signicat refused the scopes requested for tenant "scoped"/);
+    expect(refused.body.message).toMatch(/scopes asked: document_read identify/);
+    expect(refused.body.message).toMatch(/the client's configuration at signicat must allow them/);
+    expect(refused.body.message).toMatch(/invalid_scope/);
+    expect(refused.body.message).not.toMatch(/refused the (client )?credentials/);
+  });
+
+  it('a Signicat platform connection with a scope other than signicat-api → 400 naming config.scopes; nothing sent', async () => {
+    const calls = sig.stats.tokenRequests;
+    const refused = await put('plat', 'signicat', {
+      config: { clientId: 'sig-client', generation: 'platform', scopes: ['document_read'] },
+      secrets: { clientSecret: SIGNICAT_SECRET },
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/config\.scopes/);
+    expect(JSON.stringify(refused.body)).toMatch(/always \\"signicat-api\\"/);
+    expect(sig.stats.tokenRequests).toBe(calls);
+  });
+
   it('outage → stored as error with a retry time, 200 with that view', async () => {
     sig.failNext({ status: 503, retryAfterSeconds: 120 });
     const res = await put('down', 'signicat', signicat(SIGNICAT_SECRET));

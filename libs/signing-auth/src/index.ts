@@ -66,6 +66,8 @@ export * from './refresh/refresh.errors.js';
 export { SigningAuthHttpService } from './http/signing-auth-http.service.js';
 export type { SigningAuthRequestOptions } from './http/signing-auth-request.js';
 export * from './http/http.errors.js';
+export { SigningAuthRateLimitError } from './rate-limits/rate-limit.errors.js';
+export type { RateLimitBudgetView } from './rate-limits/rate-limit-budgets.js';
 export { SigningAuthDatabaseError } from './common/query-rows.js';
 export type {
   ConnectionSchema,

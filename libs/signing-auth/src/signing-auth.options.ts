@@ -184,6 +184,46 @@ export interface SigningAuthHttpOptions {
    * Credentials never go over plain http to any other host. Default: `developmentMode`.
    */
   allowLoopbackHttp?: boolean;
+  /**
+   * Default timeout of every request through `SigningAuthHttpService`, in milliseconds (axios' `timeout`: the
+   * connect phase, then the longest silence between bytes). A request's own `timeout` wins. `0` = none.
+   * Default: `30000`.
+   */
+  timeoutMs?: number;
+  /**
+   * Default cap on a response body, in bytes (axios' `maxContentLength`), counted after decompression, so a
+   * small gzip body that expands past it is cut off there. Buffered and `responseType: 'stream'` answers
+   * alike. A request's own `maxContentLength` wins (e.g. for a large document download). Default:
+   * `52428800` (50 MiB).
+   */
+  maxResponseBytes?: number;
+  /** Provider rate limits, learnt from the answers to signed calls (see {@link SigningAuthRateLimitOptions}). */
+  rateLimit?: SigningAuthRateLimitOptions;
+}
+
+/**
+ * How signed calls honour the providers' rate limits. The budget (DocuSign's `X-RateLimit-*` and
+ * `X-BurstLimit-*`, the IETF `RateLimit-*` / `RateLimit-Policy`, `Retry-After` on a 429/503) is kept per
+ * (tenant, provider, account) in each replica's memory, from that replica's own answers.
+ * @publicApi
+ */
+export interface SigningAuthRateLimitOptions {
+  /** Refuse (or hold) calls while the budget is known to be spent. `false` only records it. Default: `true`. */
+  enabled?: boolean;
+  /**
+   * `fail`: throw `SigningAuthRateLimitError` (with `retryAt`) at once, nothing sent. `wait`: hold the call
+   * until `retryAt` when that is at most `maxWaitMs` away and fewer than `maxWaiting` calls wait already;
+   * otherwise fail the same way. Default: `fail`.
+   */
+  whenSpent?: 'fail' | 'wait';
+  /** With `whenSpent: 'wait'`: the longest a call is held. Default: `60000`. */
+  maxWaitMs?: number;
+  /** With `whenSpent: 'wait'`: most calls held at once in this replica. Default: `100`. */
+  maxWaiting?: number;
+  /** The `rate_limit.low` event fires when the share of the limit left drops to this or below. Default: `0.1`. */
+  lowFraction?: number;
+  /** Most budgets kept in memory (one per tenant, provider and account that sent limit headers). Default: `10000`. */
+  maxTracked?: number;
 }
 
 /**

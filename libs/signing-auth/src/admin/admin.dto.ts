@@ -53,7 +53,14 @@ export class ConnectionViewDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRefreshAt!: string | null;
   @ApiProperty() failureCount!: number;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Provider facts (DocuSign: accountId, accountName, userId, baseUri). rateLimit: the provider budget the ' +
+      'answering replica last saw on a signed call ({ limit, remaining, resetAt, blockedUntil, observedAt, scope }).',
+  })
+  metadata!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

@@ -4,6 +4,7 @@ import type {
   SigningAuthHttpOptions,
   SigningAuthModuleOptions,
   SigningAuthObserver,
+  SigningAuthRateLimitOptions,
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
@@ -49,7 +50,13 @@ export interface ResolvedOptions {
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
-  http: SigningAuthHttpOptions & { allowedHosts: Record<string, string[]>; allowLoopbackHttp: boolean };
+  http: SigningAuthHttpOptions & {
+    allowedHosts: Record<string, string[]>;
+    allowLoopbackHttp: boolean;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    rateLimit: Required<SigningAuthRateLimitOptions>;
+  };
   developmentMode: boolean;
   allowPrivateNetworks: boolean;
 }
@@ -133,6 +140,14 @@ export function resolveOptions(
       tenantResolver: options.http?.tenantResolver,
       allowedHosts: options.http?.allowedHosts ?? {},
       allowLoopbackHttp: options.http?.allowLoopbackHttp ?? developmentMode,
+      timeoutMs: wholeNumber('http.timeoutMs', options.http?.timeoutMs, DEFAULT_HTTP_TIMEOUT_MS, 0),
+      maxResponseBytes: wholeNumber(
+        'http.maxResponseBytes',
+        options.http?.maxResponseBytes,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        1,
+      ),
+      rateLimit: resolveRateLimit(options.http?.rateLimit ?? {}),
     },
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
@@ -145,6 +160,47 @@ export function resolveOptions(
  */
 export function leaseMarginMs(refresh: { leaseSeconds: number }): number {
   return Math.max(2_000, (refresh.leaseSeconds * 1000) / 5);
+}
+
+/**
+ * Signed calls download documents (PDFs of many pages), so the caps are generous; they exist so that a
+ * tenant's own API server (generic `oauth2`) cannot hang the host or fill its memory.
+ */
+const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+function resolveRateLimit(given: SigningAuthRateLimitOptions): Required<SigningAuthRateLimitOptions> {
+  const whenSpent = given.whenSpent ?? 'fail';
+  if (whenSpent !== 'fail' && whenSpent !== 'wait') {
+    throw new Error(
+      `signing-auth: http.rateLimit.whenSpent must be 'fail' or 'wait' (got ${String(whenSpent)}).`,
+    );
+  }
+  const lowFraction = given.lowFraction ?? 0.1;
+  if (typeof lowFraction !== 'number' || !(lowFraction >= 0 && lowFraction < 1)) {
+    throw new Error(
+      `signing-auth: http.rateLimit.lowFraction must be at least 0 and below 1 (got ${String(lowFraction)}).`,
+    );
+  }
+  return {
+    enabled: given.enabled ?? true,
+    whenSpent,
+    maxWaitMs: wholeNumber('http.rateLimit.maxWaitMs', given.maxWaitMs, 60_000, 0),
+    maxWaiting: wholeNumber('http.rateLimit.maxWaiting', given.maxWaiting, 100, 0),
+    lowFraction,
+    maxTracked: wholeNumber('http.rateLimit.maxTracked', given.maxTracked, 10_000, 1),
+  };
+}
+
+/** A whole-number option of at least `min`, or its default; anything else fails at bootstrap naming it. */
+function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new Error(
+      `signing-auth: ${name} must be a whole number of at least ${min} (got ${String(value)}).`,
+    );
+  }
+  return value;
 }
 
 /** A positive number option, or its default; anything else fails at bootstrap naming the option. */

@@ -1,4 +1,5 @@
 import { hasFixedRefreshTokenEnd } from '../refresh/reauthorization-forecast.js';
+import { REFUSED_GRANT_KEY } from '../refresh/refused-grant.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { ConnectionEntity } from './connection.entity.js';
 
@@ -45,7 +46,7 @@ export function toConnectionView(row: ConnectionEntity): ConnectionView {
     nextRefreshAt: iso(row.nextRefreshAt),
     failureCount: row.failureCount,
     lastError: row.lastError,
-    metadata: row.metadata ?? {},
+    metadata: publicMetadata(row.metadata),
     createdAt: iso(row.createdAt) as string,
     updatedAt: iso(row.updatedAt) as string,
   };
@@ -54,4 +55,14 @@ export function toConnectionView(row: ConnectionEntity): ConnectionView {
 function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** The row's metadata without the library's internal bookkeeping. @internal */
+export function publicMetadata(
+  metadata: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  if (!metadata) return {};
+  if (!(REFUSED_GRANT_KEY in metadata)) return metadata;
+  const { [REFUSED_GRANT_KEY]: _internal, ...rest } = metadata;
+  return rest;
 }

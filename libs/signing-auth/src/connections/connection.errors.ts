@@ -75,7 +75,9 @@ export class ConnectionVerificationError extends Error {
     readonly code?: string,
   ) {
     super(
-      `${provider} refused the credentials saved for tenant "${tenantId}"; nothing was changed: ${reason}`,
+      // A scope refusal is about the client's settings at the provider, not about the secrets.
+      `${provider} refused the ${code === 'invalid_scope' ? 'scopes requested' : 'credentials saved'} ` +
+        `for tenant "${tenantId}"; nothing was changed: ${reason}`,
     );
   }
 }

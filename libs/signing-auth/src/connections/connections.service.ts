@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { NetworkPolicy } from '../network/network-policy.js';
+import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
@@ -45,6 +46,7 @@ export class ConnectionsService {
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly budgets: RateLimitBudgets,
   ) {
     this.network = new NetworkPolicy(options);
   }
@@ -150,11 +152,13 @@ export class ConnectionsService {
 
   async find(tenantId: string, provider: string): Promise<ConnectionView | null> {
     const row = await this.connections.findOne(tenantId, provider);
-    return row ? toConnectionView(row) : null;
+    return row ? this.budgets.decorate(toConnectionView(row)) : null;
   }
 
   async list(tenantId: string): Promise<ConnectionView[]> {
-    return (await this.connections.listByTenant(tenantId)).map(toConnectionView);
+    return (await this.connections.listByTenant(tenantId)).map((row) =>
+      this.budgets.decorate(toConnectionView(row)),
+    );
   }
 
   /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */

@@ -22,6 +22,11 @@ export const SigningAuthEvent = {
   ConnectSessionsRevoked: 'connect_session.revoked',
   /** A connection was made with a connect session: saved credentials became active, or an OAuth flow it started completed. */
   ConnectSessionConnected: 'connect_session.connected',
+  /**
+   * A tenant's rate-limit budget at a provider dropped to `http.rateLimit.lowFraction` (10 %) or less of its
+   * limit, as a signed call's answer said; once per window (again after the budget recovered).
+   */
+  RateLimitLow: 'rate_limit.low',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -119,4 +124,16 @@ export interface ConnectSessionConnectedEvent {
   status: string;
   /** `credentials`: a PUT whose credentials the provider accepted; `authorization`: an OAuth flow's callback. */
   via: 'credentials' | 'authorization';
+}
+
+/** Payload of `rate_limit.low`. Learnt by this replica from its own answers. @publicApi */
+export interface RateLimitLowEvent {
+  tenantId: string;
+  provider: string;
+  /** The provider's account the budget belongs to (DocuSign's `accountId`), or `null`. */
+  account: string | null;
+  limit: number;
+  remaining: number;
+  /** When the window resets, when the provider said. */
+  resetAt: string | null;
 }

@@ -38,18 +38,33 @@ export function credentialTargetRefusal(
   target: string,
   rules: CredentialTargetRules,
 ): SigningAuthHostError | undefined {
-  const { tenantId, provider } = rules;
+  return checkCredentialTarget(target, rules).refusal;
+}
+
+/** {@link credentialTargetRefusal}, plus the parsed URL when it may go (parsed once per request). @internal */
+export function checkCredentialTarget(
+  target: string,
+  rules: CredentialTargetRules,
+): { refusal: SigningAuthHostError; url?: undefined } | { refusal?: undefined; url: URL } {
   let url: URL;
   try {
     url = new URL(target);
   } catch {
-    return new SigningAuthHostError(
-      tenantId,
-      provider,
-      '',
-      'the request URL is not absolute (set url or baseURL)',
-    );
+    return {
+      refusal: new SigningAuthHostError(
+        rules.tenantId,
+        rules.provider,
+        '',
+        'the request URL is not absolute (set url or baseURL)',
+      ),
+    };
   }
+  const refusal = refusalFor(url, rules);
+  return refusal ? { refusal } : { url };
+}
+
+function refusalFor(url: URL, rules: CredentialTargetRules): SigningAuthHostError | undefined {
+  const { tenantId, provider } = rules;
   const host = url.host;
   if (url.protocol === 'http:') {
     if (!isLoopbackHostname(url.hostname)) {

@@ -1,6 +1,9 @@
 import { HttpService } from '@nestjs/axios';
 import type { Provider } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../common/resolved-options.js';
+import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 import { TokenService } from '../tokens/token.service.js';
+import { createSignedCallNetworkPolicy, SIGNED_CALL_NETWORK_POLICY } from './signed-call-network.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
 import { SigningAuthHttpInterceptor } from './signing-auth-http.interceptor.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
@@ -25,5 +28,11 @@ export const HTTP_PROVIDERS: Provider[] = [
     }),
     inject: [TokenService],
   },
+  {
+    provide: SIGNED_CALL_NETWORK_POLICY,
+    useFactory: createSignedCallNetworkPolicy,
+    inject: [RESOLVED_OPTIONS],
+  },
+  RateLimitBudgets,
   SigningAuthHttpInterceptor,
 ];

@@ -1,9 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import { isAxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
-import { SigningAuthScopeError } from './http.errors.js';
+import { SigningAuthHostError, SigningAuthScopeError } from './http.errors.js';
+import { forbiddenAddressIn } from './signed-call-network.js';
 import { describeRequest, redactAxiosError, redactResponse } from './http-redaction.js';
 import type { HttpAccessToken, HttpTokenSource } from './http-token-source.js';
+import type { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
+import { readRateLimit } from '../rate-limits/rate-limit-headers.js';
 
 /** One signed request: whose credentials, which token went out. @internal */
 export interface SignedRequest {
@@ -13,6 +16,10 @@ export interface SignedRequest {
   token: HttpAccessToken;
   /** The `Authorization` value on the wire now (changes once, on the retry after a 401). */
   authorization: string;
+  /** `host[:port]` of the target, for a refusal at connect time. */
+  host: string;
+  /** The provider account whose rate-limit budget the call spends (DocuSign's `accountId`), or ''. */
+  account: string;
 }
 
 /** What the adapter needs from the module. @internal */
@@ -20,6 +27,9 @@ export interface SignedAdapterDeps {
   tokens: HttpTokenSource;
   /** Scopes the connection holds, for the 403 error; never throws. */
   grantedScopes(tenantId: string, provider: string): Promise<string[]>;
+  /** Remembers the rate-limit budget an answer reports. */
+  budgets: RateLimitBudgets;
+  clock: () => Date;
   logger: Logger;
 }
 
@@ -44,19 +54,34 @@ export function signedAdapter(
   // The common case (2xx) takes one `then` and the redaction; everything else goes through `recover`.
   return (config) =>
     inner(config).then(
-      (response) =>
-        response.status === 401 || response.status === 403
+      (response) => {
+        learnBudget(response, signed, deps);
+        return response.status === 401 || response.status === 403
           ? recover({ status: response.status, response }, inner, config, signed, deps)
-          : redactResponse(response, signed.authorization),
-      (error: unknown) =>
-        recover(
-          { status: isAxiosError(error) ? error.response?.status : undefined, error },
-          inner,
-          config,
-          signed,
-          deps,
-        ),
+          : redactResponse(response, signed.authorization);
+      },
+      (error: unknown) => {
+        const response = isAxiosError(error) ? error.response : undefined;
+        learnBudget(response, signed, deps);
+        return recover({ status: response?.status, error }, inner, config, signed, deps);
+      },
     );
+}
+
+/** Every answer's rate-limit headers update the (tenant, provider, account) budget; no headers, no work. */
+function learnBudget(
+  response: AxiosResponse | undefined,
+  signed: SignedRequest,
+  deps: SignedAdapterDeps,
+): void {
+  if (!response?.headers) return;
+  const observed = readRateLimit(
+    response.headers as Record<string, unknown>,
+    response.status,
+    deps.clock().getTime(),
+  );
+  if (observed)
+    deps.budgets.observe(signed.tenantId, signed.provider, signed.account, observed, response.status);
 }
 
 async function recover(
@@ -84,24 +109,41 @@ async function recover(
       );
       signed.authorization = signed.strategy.authorizationHeader(fresh);
       config.headers.set('Authorization', signed.authorization);
-      outcome = await attempt(inner, config);
+      // The retry is a call too: it waits for (or is refused by) a budget the first answer reported spent.
+      const admitted = deps.budgets.admit(signed.tenantId, signed.provider, signed.account);
+      if (admitted) await admitted;
+      outcome = await attempt(inner, config, signed, deps);
     }
   }
   if (outcome.status === 403) throw await scopeError(outcome, config, signed, deps);
   return settle(outcome, config, signed);
 }
 
-async function attempt(inner: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<Outcome> {
+async function attempt(
+  inner: AxiosAdapter,
+  config: InternalAxiosRequestConfig,
+  signed: SignedRequest,
+  deps: SignedAdapterDeps,
+): Promise<Outcome> {
   try {
     const response = await inner(config);
+    learnBudget(response, signed, deps);
     return { status: response.status, response };
   } catch (error) {
-    return { status: isAxiosError(error) ? error.response?.status : undefined, error };
+    const response = isAxiosError(error) ? error.response : undefined;
+    learnBudget(response, signed, deps);
+    return { status: response?.status, error };
   }
 }
 
 function settle(outcome: Outcome, config: InternalAxiosRequestConfig, signed: SignedRequest): AxiosResponse {
   if (outcome.response) return redactResponse(outcome.response, signed.authorization);
+  const forbidden = outcome.error === undefined ? undefined : forbiddenAddressIn(outcome.error);
+  if (forbidden) {
+    // The checking lookup refused the address a tenant's host name resolved to at connect time.
+    if (isAxiosError(outcome.error)) redactAxiosError(outcome.error, signed.authorization);
+    throw new SigningAuthHostError(signed.tenantId, signed.provider, signed.host, forbidden.reason);
+  }
   if (isAxiosError(outcome.error)) throw redactAxiosError(outcome.error, signed.authorization);
   // Not an axios error (a bug in a custom adapter): still never let the header travel with it.
   redactResponse({ config } as AxiosResponse, signed.authorization);

@@ -1,15 +1,23 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { getAdapter, type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
-import { allowedOrigins, credentialTargetRefusal, type CredentialTargetRules } from './credential-targets.js';
+import type { NetworkPolicy } from '../network/network-policy.js';
+import {
+  allowedOrigins,
+  checkCredentialTarget,
+  credentialTargetRefusal,
+  type CredentialTargetRules,
+} from './credential-targets.js';
 import { docuSignAccountBase } from './docusign-account-base.js';
-import { SigningAuthRequestError } from './http.errors.js';
+import { SigningAuthHostError, SigningAuthRequestError } from './http.errors.js';
 import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
 import { signedAdapter, type SignedAdapterDeps, type SignedRequest } from './signed-request.adapter.js';
 import type { SigningAuthRequestOptions } from './signing-auth-request.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
+import { SIGNED_CALL_NETWORK_POLICY, SignedCallNetwork, tenantOrigins } from './signed-call-network.js';
+import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 
 /** axios skips the interceptor, and keeps its synchronous fast path, for requests that do not opt in. */
 const wantsSigningAuth = (config: InternalAxiosRequestConfig): boolean => config.signingAuth != null;
@@ -22,9 +30,10 @@ const wantsSigningAuth = (config: InternalAxiosRequestConfig): boolean => config
  * @internal
  */
 @Injectable()
-export class SigningAuthHttpInterceptor implements OnModuleInit {
+export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningAuthHttpInterceptor.name);
   private readonly adapterDeps: SignedAdapterDeps;
+  private readonly network: SignedCallNetwork;
   private attachedTo: AxiosInstance | undefined;
   private defaultAdapter: { configured: unknown; resolved: AxiosAdapter } | undefined;
 
@@ -34,10 +43,15 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     private readonly strategies: StrategyRegistry,
     private readonly connections: ConnectionsService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(SIGNED_CALL_NETWORK_POLICY) policy: NetworkPolicy,
+    private readonly budgets: RateLimitBudgets,
   ) {
+    this.network = new SignedCallNetwork(policy);
     this.adapterDeps = {
       tokens: this.tokens,
       grantedScopes: (tenantId, provider) => this.grantedScopes(tenantId, provider),
+      budgets: this.budgets,
+      clock: this.options.clock,
       logger: this.logger,
     };
   }
@@ -45,6 +59,10 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
   onModuleInit(): void {
     const instance = this.http.axiosRef;
     if (this.attachedTo === instance) return;
+    // Bounds for every request of this client (a request's own `timeout` / `maxContentLength` win): a
+    // tenant's API server (generic oauth2) must not hang the host or fill its memory.
+    instance.defaults.timeout = this.options.http.timeoutMs;
+    instance.defaults.maxContentLength = this.options.http.maxResponseBytes;
     // Synchronous on purpose: it only swaps in the signing transport, so axios keeps its synchronous
     // request path. Token lookup and signing happen in that transport, still before anything is sent.
     instance.interceptors.request.use((config) => this.install(config), undefined, {
@@ -52,6 +70,10 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
       runWhen: wantsSigningAuth,
     });
     this.attachedTo = instance;
+  }
+
+  onModuleDestroy(): void {
+    this.network.close();
   }
 
   private install(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
@@ -78,25 +100,37 @@ export class SigningAuthHttpInterceptor implements OnModuleInit {
     if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
     // Host binding: the credentials go only where the connection's strategy (and http.allowedHosts) says,
     // checked on the final URL before the header is even set.
+    const scope = { tenantId, provider, config: token.config ?? {}, metadata: token.metadata };
+    const operatorAllowed = this.options.http.allowedHosts[provider];
     const rules: CredentialTargetRules = {
       tenantId,
       provider,
-      origins: allowedOrigins(
-        strategy,
-        { tenantId, provider, config: token.config ?? {}, metadata: token.metadata },
-        this.options.http.allowedHosts[provider],
-      ),
+      origins: allowedOrigins(strategy, scope, operatorAllowed),
       allowLoopbackHttp: this.options.http.allowLoopbackHttp,
     };
-    const refused = credentialTargetRefusal(finalUrl(config), rules);
-    if (refused) {
-      this.logger.warn(refused.message);
-      throw refused;
+    const target = checkCredentialTarget(finalUrl(config), rules);
+    if (target.refusal) {
+      this.logger.warn(target.refusal.message);
+      throw target.refusal;
     }
+    // A tenant-chosen origin (oauth2 apiBaseUrls) connects only through the checking lookup.
+    const checked = tenantOrigins(strategy, scope, operatorAllowed)?.has(target.url.origin) === true;
+    if (checked) {
+      const forbidden = this.network.route(config, target.url);
+      if (forbidden) {
+        const error = new SigningAuthHostError(tenantId, provider, target.url.host, forbidden.reason);
+        this.logger.warn(error.message);
+        throw error;
+      }
+    }
+    // Last, so a call refused for its host never spends a unit of the budget.
+    const account = typeof token.metadata?.accountId === 'string' ? token.metadata.accountId : '';
+    const admitted = this.budgets.admit(tenantId, provider, account);
+    if (admitted) await admitted;
     const authorization = strategy.authorizationHeader(token);
     config.headers.set('Authorization', authorization);
-    bindRedirects(config, rules);
-    return { tenantId, provider, strategy, token, authorization };
+    bindRedirects(config, rules, checked ? this.network : undefined);
+    return { tenantId, provider, strategy, token, authorization, host: target.url.host, account };
   }
 
   private async resolveTenant(provider: string): Promise<string> {
@@ -163,10 +197,18 @@ function finalUrl(config: InternalAxiosRequestConfig): string {
  * the request itself (follow-redirects drops it only for another host name, and keeps it for subdomains
  * and other ports). The caller's own `beforeRedirect` still runs, after.
  */
-function bindRedirects(config: InternalAxiosRequestConfig, rules: CredentialTargetRules): void {
+function bindRedirects(
+  config: InternalAxiosRequestConfig,
+  rules: CredentialTargetRules,
+  network: SignedCallNetwork | undefined,
+): void {
   const own = config.beforeRedirect;
   config.beforeRedirect = (options, responseDetails, requestDetails) => {
     const target = typeof options.href === 'string' ? options.href : '';
+    // From a tenant's origin, a redirect to a refused IP literal is not followed at all (names go through
+    // the checked pool's lookup). Thrown here, follow-redirects fails the request with it as the cause.
+    const forbidden = network?.redirectRefusal(target);
+    if (forbidden) throw forbidden;
     const headers = options.headers as Record<string, unknown> | undefined;
     if (headers && credentialTargetRefusal(target, rules)) {
       for (const name of Object.keys(headers))

@@ -5,6 +5,12 @@ import { ConnectionHealthQuery } from '../health/connection-health.query.js';
 import { SigningAuthSweepMetricNames, type SigningAuthSweepReport } from '../refresh/sweep-report.js';
 
 type PromClient = typeof import('prom-client');
+/** Internal rate-limit signals (RateLimitBudgets) and the `outcome` label each counts as. */
+const RATE_LIMIT_OUTCOMES: Record<string, string> = {
+  'rate_limit.refused': 'refused',
+  'rate_limit.waited': 'waited',
+  'rate_limit.provider_refused': 'provider_429',
+};
 type Labels = Record<string, string>;
 
 /** Names of the Prometheus metrics (registered in prom-client's default registry). @publicApi */
@@ -14,6 +20,10 @@ export const SigningAuthMetricNames = {
   cacheHits: 'signing_auth_token_cache_hits_total',
   cacheMisses: 'signing_auth_token_cache_misses_total',
   connections: 'signing_auth_connections',
+  /** Signed calls held back or refused by a rate limit, by provider and outcome (`refused`, `waited`, `provider_429`). */
+  rateLimited: 'signing_auth_rate_limited_calls_total',
+  /** `rate_limit.low` events (a tenant's budget at a provider fell to `http.rateLimit.lowFraction`), by provider. */
+  rateLimitLow: 'signing_auth_rate_limit_low_total',
 } as const;
 
 /**
@@ -72,6 +82,18 @@ export class SigningAuthMetrics implements OnModuleInit, OnModuleDestroy {
         }
       },
     });
+    const rateLimited = this.counter(
+      client,
+      SigningAuthMetricNames.rateLimited,
+      'Signed calls refused before sending, held until a reset, or answered 429, by provider',
+      ['provider', 'outcome'],
+    );
+    const rateLimitLow = this.counter(
+      client,
+      SigningAuthMetricNames.rateLimitLow,
+      'Times a connection budget at a provider fell to the low threshold, by provider',
+      ['provider'],
+    );
     const sweep = this.sweepMetrics(client);
     this.events.subscribe((name, payload) => {
       const provider = String(payload.provider ?? 'unknown');
@@ -86,6 +108,10 @@ export class SigningAuthMetrics implements OnModuleInit, OnModuleDestroy {
         hits.inc({ provider });
       } else if (event === 'token.cache_miss') {
         misses.inc({ provider });
+      } else if (event in RATE_LIMIT_OUTCOMES) {
+        rateLimited.inc({ provider, outcome: RATE_LIMIT_OUTCOMES[event] });
+      } else if (event === 'rate_limit.low') {
+        rateLimitLow.inc({ provider });
       } else if (event === 'sweep.completed' && payload.dryRun !== true) {
         sweep(payload as unknown as SigningAuthSweepReport);
       }

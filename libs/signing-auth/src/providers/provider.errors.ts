@@ -31,6 +31,8 @@ export class ProviderFailure extends Error {
       consentUrl?: string;
       /** Bad client credentials (as opposed to a lapsed grant): a human must fix the connection's secrets. */
       credentialsRefused?: boolean;
+      /** `invalid_scope`: the client's settings at the provider do not allow the scopes asked for. */
+      scopeRefused?: boolean;
     } = {},
   ) {
     super(message);

@@ -16,6 +16,7 @@ import { RefreshLeaseRepository } from './refresh-lease.repository.js';
 import { backoffMs, isUsable, toDate } from './refresh-policy.js';
 import type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
+import { refusedGrantMark } from './refused-grant.js';
 import { UNPROCESSABLE_PREFIX } from './unprocessable-connection.js';
 
 /** Everything about one failed provider call. @internal */
@@ -76,7 +77,7 @@ export class RefreshFailureHandler {
           failureCount,
           lastError: reason,
           nextRefreshAt: null,
-          metadataPatch: consentUrl ? { consentUrl } : {},
+          metadataPatch: { ...refusedGrantMark(row), ...(consentUrl ? { consentUrl } : {}) },
           bumpVersion: true,
         },
         now,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
-import { toConnectionView, type ConnectionView } from '../connections/connection-view.js';
+import { publicMetadata, toConnectionView, type ConnectionView } from '../connections/connection-view.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import type { RefreshTrigger } from '../events/signing-auth.events.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
@@ -15,7 +15,8 @@ import { TokenRefresher } from '../refresh/token-refresher.js';
 import { openConnection, toUnprocessable } from '../refresh/unprocessable-connection.js';
 import type { AccessToken } from './access-token.js';
 import { cacheKey, TokenCache, type CachedToken } from './token-cache.js';
-import { SigningAuthRefreshError } from '../refresh/refresh.errors.js';
+import { SigningAuthReauthRequiredError, SigningAuthRefreshError } from '../refresh/refresh.errors.js';
+import { holdsRefusedGrant } from '../refresh/refused-grant.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 /**
@@ -145,6 +146,17 @@ export class TokenService {
     const key = cacheKey(tenantId, provider);
     const before = await this.leases.findOne(tenantId, provider);
     assertServable(before, tenantId, provider, true);
+    if (holdsRefusedGrant(before)) {
+      // Re-sending a refresh token the provider declared dead cannot help, and some providers treat the
+      // reuse as an attack. Grants without one (JWT, client credentials) are tried again: consent or the
+      // client's settings may have been fixed at the provider.
+      throw new SigningAuthReauthRequiredError(
+        tenantId,
+        provider,
+        `${before.lastError ?? 'the provider refused the grant'}. The refresh token the provider refused is ` +
+          'not sent again: authorize the connection again (POST .../authorize)',
+      );
+    }
     const minVersion = before.version + 1;
     const outcome = await this.refresher.ensure({
       tenantId,
@@ -232,7 +244,7 @@ export class TokenService {
         accessToken: connection.accessToken as string,
         tokenType: row.tokenType ?? 'Bearer',
         expiresAt,
-        metadata: { ...(row.metadata ?? {}) },
+        metadata: { ...publicMetadata(row.metadata) },
       },
     };
   }

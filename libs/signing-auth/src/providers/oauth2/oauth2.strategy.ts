@@ -56,6 +56,14 @@ export class OAuth2Strategy extends BaseProviderStrategy {
     return Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
   }
 
+  /**
+   * All of them are the tenant's choice: signed calls there connect through the network policy's checking
+   * lookup (`SignedCallNetwork`), as the token requests to `tokenUrl` do.
+   */
+  tenantCredentialOrigins(scope: CredentialScope): string[] {
+    return this.credentialOrigins(scope);
+  }
+
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
     const config = this.config(connection);
     const pkce = config.pkce !== false;

@@ -9,7 +9,7 @@ import type { LookupFunction } from '../../network/network-policy.js';
  */
 const IDLE_SOCKET_MS = 4_000;
 
-interface AgentPair {
+export interface AgentPair {
   http: HttpAgent;
   https: HttpsAgent;
 }
@@ -38,6 +38,12 @@ export class ProviderAgents {
         ? (this.checked ??= agents(this.checkingLookup))
         : (this.trusted ??= agents(undefined));
     return url.protocol === 'https:' ? pair.https : pair.http;
+  }
+
+  /** Both agents of the checked pool (every socket opened through the checking lookup). */
+  checkedPair(): AgentPair {
+    if (!this.checkingLookup) throw new Error('ProviderAgents: no checking lookup was given');
+    return (this.checked ??= agents(this.checkingLookup));
   }
 
   /** Closes every pooled socket (tests, shutdown). */

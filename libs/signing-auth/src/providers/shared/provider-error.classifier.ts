@@ -13,6 +13,8 @@ export interface FailureContext {
    * not about the client credentials.
    */
   bearer?: boolean;
+  /** The scopes the request asked for (its `scope` form field), for an `invalid_scope` answer's message. */
+  requestedScopes?: readonly string[];
 }
 
 /** OAuth codes meaning the grant itself is gone: re-authorize, do not retry (RFC 6749 §5.2, OIDC, DocuSign). */
@@ -180,6 +182,18 @@ export function classifyHttpFailure(
     // A bearer call (userinfo) or an unrecognised 401: the token was not accepted this time. A fresh token
     // later may well be; the client credentials were not what was refused.
     return transient('was refused the access token', 'bearer_rejected');
+  }
+  if (code === 'invalid_scope') {
+    // Not a credentials problem: the client exists, but its settings at the provider do not allow these.
+    const asked = ctx.requestedScopes?.length
+      ? ctx.requestedScopes.join(' ')
+      : "none sent: the provider's default";
+    return new ProviderFailure(
+      'needs_reauth',
+      `${where}: the provider refused the scopes requested (scopes asked: ${redact(asked, ctx.secrets)}); ` +
+        `the client's configuration at ${ctx.provider} must allow them, or change the connection's config.scopes ${suffix}`,
+      { ...base, scopeRefused: true },
+    );
   }
   if (code !== undefined && REQUEST_REFUSED.has(code)) {
     return new ProviderFailure(

@@ -153,7 +153,7 @@ export class ProviderHttpClient {
       : answer.status >= 200 && answer.status < 300;
     if (!ok) {
       throw classifyHttpFailure(
-        failure,
+        request.form?.scope ? { ...failure, requestedScopes: request.form.scope.split(' ') } : failure,
         {
           status: answer.status,
           headers: { get: (name) => headerValue(answer.headers[name]) },

@@ -27,10 +27,10 @@ export class SignicatConfigDto {
   @IsIn(['express', 'platform', 'idfy'])
   generation!: 'express' | 'platform' | 'idfy';
 
-  /** Express/Idfy: the dashboard scopes to request. Platform: defaults to `signicat-api`. */
+  /** Express/Idfy: the dashboard scopes to request. Platform: always `signicat-api` (any other is refused). */
   @Field({
     label: 'Scopes',
-    help: 'express/idfy: the scopes enabled for the client, e.g. document_read document_write; platform: default signicat-api',
+    help: 'express/idfy: the scopes enabled for the client, e.g. document_read document_write; platform: always signicat-api (leave empty)',
   })
   @RequiredWhen('generation', ['express', 'idfy'])
   @IsArray()

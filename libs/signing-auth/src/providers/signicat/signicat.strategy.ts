@@ -49,6 +49,15 @@ export class SignicatStrategy extends BaseProviderStrategy {
     if (needsScopes && problems.ok('config.scopes') && (config.scopes ?? []).length === 0) {
       problems.add('config.scopes', `must list at least one scope for the ${config.generation} generation`);
     }
+    const platform = problems.ok('config.generation') && config.generation === 'platform';
+    if (platform && problems.ok('config.scopes') && (config.scopes ?? []).some((s) => s !== PLATFORM_SCOPE)) {
+      // providers.md §3.1: Signicat's token service would refuse it with invalid_scope (a 422 at save time).
+      problems.add(
+        'config.scopes',
+        `the platform generation's scope is always "${PLATFORM_SCOPE}" (leave scopes out, or list only it); ` +
+          'what the client may do is set by its permissions in the Signicat Dashboard',
+      );
+    }
     problems.throwIfAny();
     return {
       config: compact({ ...config }),
@@ -121,8 +130,9 @@ export class SignicatStrategy extends BaseProviderStrategy {
     return connection.config as unknown as SignicatConfig;
   }
 
+  /** The platform always asks for `signicat-api`, whatever an older stored row lists (providers.md §3.1). */
   private scopesOf(config: Pick<SignicatConfig, 'generation' | 'scopes'>): string[] {
-    if (config.scopes && config.scopes.length > 0) return config.scopes;
-    return config.generation === 'platform' ? [PLATFORM_SCOPE] : [];
+    if (config.generation === 'platform') return [PLATFORM_SCOPE];
+    return config.scopes ?? [];
   }
 }
