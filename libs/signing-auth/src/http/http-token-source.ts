@@ -16,6 +16,12 @@ export interface HttpAccessToken {
 export interface HttpTokenSource {
   /** A usable token; throws the typed "cannot authorize" errors (unknown connection, needs_reauth, disabled). */
   getAccessToken(tenantId: string, provider: string): Promise<HttpAccessToken>;
+  /**
+   * The token when it is cached and servable, without waiting; `undefined` (and nothing counted) when
+   * {@link getAccessToken} must load it. The same object for every call while the token does not change,
+   * so what is derived from it (origins, the header) can be kept with it. Optional.
+   */
+  cachedToken?(tenantId: string, provider: string): HttpAccessToken | undefined;
   /** Refreshes only if the stored token is still the rejected one (single-flight, lease-safe). */
   forceRefresh(
     tenantId: string,

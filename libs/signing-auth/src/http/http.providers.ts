@@ -24,6 +24,7 @@ export const HTTP_PROVIDERS: Provider[] = [
     provide: HTTP_TOKEN_SOURCE,
     useFactory: (tokens: TokenService): HttpTokenSource => ({
       getAccessToken: (tenantId, provider) => tokens.signingToken(tenantId, provider),
+      cachedToken: (tenantId, provider) => tokens.cachedSigningToken(tenantId, provider),
       forceRefresh: (tenantId, provider, options) => tokens.forceSigningRefresh(tenantId, provider, options),
     }),
     inject: [TokenService],

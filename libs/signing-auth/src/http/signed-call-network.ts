@@ -83,10 +83,15 @@ export class SignedCallNetwork {
   route(config: InternalAxiosRequestConfig, url: URL): ForbiddenAddressError | undefined {
     const refused = this.literalRefusal(url.hostname);
     if (refused) return refused;
+    this.useCheckedPool(config);
+    return undefined;
+  }
+
+  /** {@link route} for a target whose host was already found not to be a refused literal. */
+  useCheckedPool(config: InternalAxiosRequestConfig): void {
     const pair = (this.pair ??= this.agents.checkedPair());
     config.httpAgent = pair.http;
     config.httpsAgent = pair.https;
-    return undefined;
   }
 
   /** Why a redirect target may not be followed (an IP literal the policy refuses), else `undefined`. */
@@ -103,7 +108,8 @@ export class SignedCallNetwork {
     this.pair = undefined;
   }
 
-  private literalRefusal(hostname: string): ForbiddenAddressError | undefined {
+  /** Why a host name that is an IP literal may not be reached (`undefined` for names and allowed literals). */
+  literalRefusal(hostname: string): ForbiddenAddressError | undefined {
     const host = hostname.replace(/^\[|\]$/g, '');
     return isIP(host) ? this.policy.refusal(host) : undefined;
   }

@@ -36,7 +36,7 @@ export interface SignedAdapterDeps {
 type Outcome = { status: number | undefined; response?: AxiosResponse; error?: unknown };
 
 /**
- * Wraps the transport of one signed request. Living below axios' interceptors (rather than in a response
+ * Sends one signed request through its transport. Living below axios' interceptors (rather than in a response
  * interceptor) means the retry re-sends exactly the bytes already prepared, runs no interceptor twice,
  * cannot loop, and costs requests without `signingAuth` nothing at all.
  *
@@ -46,26 +46,25 @@ type Outcome = { status: number | undefined; response?: AxiosResponse; error?: u
  * - Whatever reaches the caller has the credential redacted.
  * @internal
  */
-export function signedAdapter(
+export async function sendSigned(
   inner: AxiosAdapter,
+  config: InternalAxiosRequestConfig,
   signed: SignedRequest,
   deps: SignedAdapterDeps,
-): AxiosAdapter {
-  // The common case (2xx) takes one `then` and the redaction; everything else goes through `recover`.
-  return (config) =>
-    inner(config).then(
-      (response) => {
-        learnBudget(response, signed, deps);
-        return response.status === 401 || response.status === 403
-          ? recover({ status: response.status, response }, inner, config, signed, deps)
-          : redactResponse(response, signed.authorization);
-      },
-      (error: unknown) => {
-        const response = isAxiosError(error) ? error.response : undefined;
-        learnBudget(response, signed, deps);
-        return recover({ status: response?.status, error }, inner, config, signed, deps);
-      },
-    );
+): Promise<AxiosResponse> {
+  // The common case (2xx) is one await and the redaction; everything else goes through `recover`.
+  let response: AxiosResponse;
+  try {
+    response = await inner(config);
+  } catch (error) {
+    const failed = isAxiosError(error) ? error.response : undefined;
+    learnBudget(failed, signed, deps);
+    return recover({ status: failed?.status, error }, inner, config, signed, deps);
+  }
+  learnBudget(response, signed, deps);
+  return response.status === 401 || response.status === 403
+    ? recover({ status: response.status, response }, inner, config, signed, deps)
+    : redactResponse(response, signed.authorization);
 }
 
 /** Every answer's rate-limit headers update the (tenant, provider, account) budget; no headers, no work. */
@@ -75,9 +74,7 @@ function learnBudget(
   deps: SignedAdapterDeps,
 ): void {
   if (!response?.headers) return;
-  const observed = readRateLimit(
-    response.headers as Record<string, unknown>,
-    response.status,
+  const observed = readRateLimit(response.headers as Record<string, unknown>, response.status, () =>
     deps.clock().getTime(),
   );
   if (observed)

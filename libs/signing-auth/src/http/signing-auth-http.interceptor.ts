@@ -1,22 +1,25 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { getAdapter, type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import {
+  getAdapter,
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import type { NetworkPolicy } from '../network/network-policy.js';
-import {
-  allowedOrigins,
-  checkCredentialTarget,
-  credentialTargetRefusal,
-  type CredentialTargetRules,
-} from './credential-targets.js';
+import { checkCredentialTarget } from './credential-targets.js';
 import { docuSignAccountBase } from './docusign-account-base.js';
 import { SigningAuthHostError, SigningAuthRequestError } from './http.errors.js';
-import { HTTP_TOKEN_SOURCE, type HttpTokenSource } from './http-token-source.js';
-import { signedAdapter, type SignedAdapterDeps, type SignedRequest } from './signed-request.adapter.js';
+import { HTTP_TOKEN_SOURCE, type HttpAccessToken, type HttpTokenSource } from './http-token-source.js';
+import { sendSigned, type SignedAdapterDeps, type SignedRequest } from './signed-request.adapter.js';
+import { SigningPlan, type SigningTarget } from './signing-plan.js';
+import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { SigningAuthRequestOptions } from './signing-auth-request.js';
 import { SigningAuthHttpService } from './signing-auth-http.service.js';
-import { SIGNED_CALL_NETWORK_POLICY, SignedCallNetwork, tenantOrigins } from './signed-call-network.js';
+import { SIGNED_CALL_NETWORK_POLICY, SignedCallNetwork } from './signed-call-network.js';
 import { RateLimitBudgets } from '../rate-limits/rate-limit-budgets.js';
 
 /** axios skips the interceptor, and keeps its synchronous fast path, for requests that do not opt in. */
@@ -34,6 +37,8 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
   private readonly logger = new Logger(SigningAuthHttpInterceptor.name);
   private readonly adapterDeps: SignedAdapterDeps;
   private readonly network: SignedCallNetwork;
+  /** Per token object (the cache hands out one per token and connection): see {@link SigningPlan}. */
+  private readonly plans = new WeakMap<HttpAccessToken, SigningPlan>();
   private attachedTo: AxiosInstance | undefined;
   private defaultAdapter: { configured: unknown; resolved: AxiosAdapter } | undefined;
 
@@ -78,43 +83,83 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
 
   private install(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
     const inner = this.transport(config);
-    config.adapter = async (prepared) =>
-      signedAdapter(inner, await this.sign(prepared), this.adapterDeps)(prepared);
+    config.adapter = (prepared) => this.send(inner, prepared);
     return config;
+  }
+
+  /**
+   * Signs and sends. The usual call (tenant named, token cached, budget not spent) signs synchronously:
+   * no promise besides the transport's own until the answer.
+   */
+  private send(inner: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+    let signed: SignedRequest | Promise<SignedRequest>;
+    try {
+      signed = this.signCached(config) ?? this.sign(config);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(signed instanceof Promise)) return sendSigned(inner, config, signed, this.adapterDeps);
+    return signed.then((slow) => sendSigned(inner, config, slow, this.adapterDeps));
+  }
+
+  /**
+   * {@link sign} without waiting for anything that is at hand: `undefined` when the tenant must be resolved
+   * or the token loaded (then {@link sign} does it all), a promise only when the rate-limit budget waits.
+   */
+  private signCached(config: InternalAxiosRequestConfig): SignedRequest | Promise<SignedRequest> | undefined {
+    const { tenantId, provider } = requestedConnection(config);
+    if (tenantId === undefined || !this.tokens.cachedToken) return undefined;
+    const strategy = this.strategies.get(provider);
+    const token = this.tokens.cachedToken(tenantId, provider);
+    if (!token) return undefined;
+    const plan = this.planFor(tenantId, provider, strategy, token);
+    const target = this.target(config, plan);
+    // Last, so a call refused for its host never spends a unit of the budget.
+    const admitted = this.budgets.admit(tenantId, provider, plan.account);
+    if (admitted) return admitted.then(() => this.finish(config, plan, target));
+    return this.finish(config, plan, target);
   }
 
   /** Resolves the tenant, takes the token (or throws the typed "cannot authorize" error) and sets the header. */
   private async sign(config: InternalAxiosRequestConfig): Promise<SignedRequest> {
-    const request = config.signingAuth as SigningAuthRequestOptions;
-    const provider = request?.provider;
-    if (typeof provider !== 'string' || provider === '') {
-      throw new SigningAuthRequestError(
-        request?.tenantId,
-        String(provider ?? ''),
-        'signingAuth.provider is required',
-      );
-    }
+    const request = requestedConnection(config);
+    const { provider } = request;
     const tenantId = request.tenantId ?? (await this.resolveTenant(provider));
     const strategy = this.strategies.get(provider);
     const token = await this.tokens.getAccessToken(tenantId, provider);
-    if (request.docusignAccountBase) config.baseURL = docuSignAccountBase(tenantId, provider, token.metadata);
-    // Host binding: the credentials go only where the connection's strategy (and http.allowedHosts) says,
-    // checked on the final URL before the header is even set.
-    const scope = { tenantId, provider, config: token.config ?? {}, metadata: token.metadata };
-    const operatorAllowed = this.options.http.allowedHosts[provider];
-    const rules: CredentialTargetRules = {
-      tenantId,
-      provider,
-      origins: allowedOrigins(strategy, scope, operatorAllowed),
-      allowLoopbackHttp: this.options.http.allowLoopbackHttp,
-    };
-    const target = checkCredentialTarget(finalUrl(config), rules);
+    const plan = this.planFor(tenantId, provider, strategy, token);
+    const target = this.target(config, plan);
+    // Last, so a call refused for its host never spends a unit of the budget.
+    const admitted = this.budgets.admit(tenantId, provider, plan.account);
+    if (admitted) await admitted;
+    return this.finish(config, plan, target);
+  }
+
+  /**
+   * Host binding: the credentials go only where the connection's strategy (and http.allowedHosts) says,
+   * checked on the final URL before the header is even set. The URL is parsed at most once, and not at
+   * all when it starts with an origin the plan already judged.
+   */
+  private target(config: InternalAxiosRequestConfig, plan: SigningPlan): SigningTarget {
+    const { tenantId, provider } = plan;
+    if ((config.signingAuth as SigningAuthRequestOptions).docusignAccountBase) {
+      config.baseURL = plan.docuSignAccountBase(() =>
+        docuSignAccountBase(tenantId, provider, plan.token.metadata),
+      );
+    }
+    const url = finalUrl(config);
+    const accepted = plan.acceptedTarget(url);
+    if (accepted) {
+      if (accepted.checked) this.network.useCheckedPool(config);
+      return accepted;
+    }
+    const target = checkCredentialTarget(url, plan.rules);
     if (target.refusal) {
       this.logger.warn(target.refusal.message);
       throw target.refusal;
     }
     // A tenant-chosen origin (oauth2 apiBaseUrls) connects only through the checking lookup.
-    const checked = tenantOrigins(strategy, scope, operatorAllowed)?.has(target.url.origin) === true;
+    const checked = plan.isTenantChosen(target.url.origin);
     if (checked) {
       const forbidden = this.network.route(config, target.url);
       if (forbidden) {
@@ -123,14 +168,46 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
         throw error;
       }
     }
-    // Last, so a call refused for its host never spends a unit of the budget.
-    const account = typeof token.metadata?.accountId === 'string' ? token.metadata.accountId : '';
-    const admitted = this.budgets.admit(tenantId, provider, account);
-    if (admitted) await admitted;
-    const authorization = strategy.authorizationHeader(token);
-    config.headers.set('Authorization', authorization);
-    bindRedirects(config, rules, checked ? this.network : undefined);
-    return { tenantId, provider, strategy, token, authorization, host: target.url.host, account };
+    return { host: target.url.host, checked };
+  }
+
+  private finish(
+    config: InternalAxiosRequestConfig,
+    plan: SigningPlan,
+    target: SigningTarget,
+  ): SignedRequest {
+    config.headers.set('Authorization', plan.authorization);
+    config.beforeRedirect = plan.redirectGuard(target.checked, config.beforeRedirect);
+    const { tenantId, provider, strategy, token, authorization, account } = plan;
+    return { tenantId, provider, strategy, token, authorization, host: target.host, account };
+  }
+
+  /** The connection's signing plan for this token: made once per token object, not per call. */
+  private planFor(
+    tenantId: string,
+    provider: string,
+    strategy: SigningAuthStrategy,
+    token: HttpAccessToken,
+  ): SigningPlan {
+    const known = this.plans.get(token);
+    if (known?.serves(tenantId, provider, strategy)) return known;
+    const plan = new SigningPlan(
+      tenantId,
+      provider,
+      strategy,
+      token,
+      this.planSettings(provider),
+      this.network,
+    );
+    this.plans.set(token, plan);
+    return plan;
+  }
+
+  private planSettings(provider: string) {
+    return {
+      operatorAllowed: this.options.http.allowedHosts[provider],
+      allowLoopbackHttp: this.options.http.allowLoopbackHttp,
+    };
   }
 
   private async resolveTenant(provider: string): Promise<string> {
@@ -192,35 +269,23 @@ function finalUrl(config: InternalAxiosRequestConfig): string {
   return url ? `${config.baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : config.baseURL;
 }
 
-/**
- * A redirect is followed without the `Authorization` header unless its target passes the same rules as
- * the request itself (follow-redirects drops it only for another host name, and keeps it for subdomains
- * and other ports). The caller's own `beforeRedirect` still runs, after.
- */
-function bindRedirects(
-  config: InternalAxiosRequestConfig,
-  rules: CredentialTargetRules,
-  network: SignedCallNetwork | undefined,
-): void {
-  const own = config.beforeRedirect;
-  config.beforeRedirect = (options, responseDetails, requestDetails) => {
-    const target = typeof options.href === 'string' ? options.href : '';
-    // From a tenant's origin, a redirect to a refused IP literal is not followed at all (names go through
-    // the checked pool's lookup). Thrown here, follow-redirects fails the request with it as the cause.
-    const forbidden = network?.redirectRefusal(target);
-    if (forbidden) throw forbidden;
-    const headers = options.headers as Record<string, unknown> | undefined;
-    if (headers && credentialTargetRefusal(target, rules)) {
-      for (const name of Object.keys(headers))
-        if (name.toLowerCase() === 'authorization') delete headers[name];
-    }
-    own?.(options, responseDetails, requestDetails);
-  };
-}
-
 function sameAdapters(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** `signingAuth` of a request, checked: the provider is required (the tenant may come from the resolver). */
+function requestedConnection(config: InternalAxiosRequestConfig): { tenantId?: string; provider: string } {
+  const request = config.signingAuth as SigningAuthRequestOptions | undefined;
+  const provider = request?.provider;
+  if (typeof provider !== 'string' || provider === '') {
+    throw new SigningAuthRequestError(
+      request?.tenantId,
+      String(provider ?? ''),
+      'signingAuth.provider is required',
+    );
+  }
+  return { tenantId: request?.tenantId, provider };
 }

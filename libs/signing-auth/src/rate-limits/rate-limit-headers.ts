@@ -30,7 +30,7 @@ type Headers = Record<string, unknown>;
 export function readRateLimit(
   headers: Headers,
   status: number,
-  nowMs: number,
+  now: number | (() => number),
 ): ObservedRateLimit | undefined {
   const xRemaining = headers['x-ratelimit-remaining'];
   const draftRemaining = headers['ratelimit-remaining'];
@@ -46,6 +46,8 @@ export function readRateLimit(
   ) {
     return undefined; // the common case for providers without limit headers: four lookups
   }
+  // Epoch ms, asked for only here: the clock is not read for an answer without limit headers.
+  const nowMs = typeof now === 'function' ? now() : now;
   const observed: ObservedRateLimit = {};
   if (xRemaining !== undefined) {
     observed.remaining = count(xRemaining);

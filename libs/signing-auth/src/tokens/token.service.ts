@@ -19,6 +19,9 @@ import { SigningAuthReauthRequiredError, SigningAuthRefreshError } from '../refr
 import { holdsRefusedGrant } from '../refresh/refused-grant.js';
 import { UsageRecorder } from './usage-recorder.js';
 
+/** An access token plus its connection's non-secret config, for the HTTP layer. @internal */
+type SigningToken = AccessToken & { config: Record<string, unknown> };
+
 /**
  * Always-valid access tokens, per tenant and provider.
  *
@@ -30,6 +33,7 @@ import { UsageRecorder } from './usage-recorder.js';
 @Injectable()
 export class TokenService {
   private readonly flights = new Map<string, Promise<CachedToken>>();
+  private readonly signingViews = new WeakMap<CachedToken, SigningToken>();
 
   constructor(
     private readonly refresher: TokenRefresher,
@@ -63,22 +67,49 @@ export class TokenService {
    * (which must not cost a database read per request).
    * @internal
    */
-  async signingToken(
-    tenantId: string,
-    provider: string,
-  ): Promise<AccessToken & { config: Record<string, unknown> }> {
-    const entry = await this.servedEntry(tenantId, provider);
-    return { ...entry.token, config: entry.config };
+  async signingToken(tenantId: string, provider: string): Promise<SigningToken> {
+    return this.signingView(await this.servedEntry(tenantId, provider));
+  }
+
+  /**
+   * {@link signingToken} when the token is cached and servable, without waiting; `undefined` (no use
+   * recorded, no hit or miss counted) when it must be loaded.
+   * @internal
+   */
+  cachedSigningToken(tenantId: string, provider: string): SigningToken | undefined {
+    const key = cacheKey(tenantId, provider);
+    const entry = this.cache.peek(key);
+    if (!entry || entry.refreshAt <= this.options.clock().getTime()) return undefined;
+    this.usage.record(key, tenantId, provider);
+    const hit = this.cachedEntry(key, tenantId, provider);
+    return hit && this.signingView(hit);
+  }
+
+  /**
+   * One object per cache entry (so per token and connection version): the HTTP layer keeps what it derives
+   * from it (parsed origins, the header) with it instead of redoing that per request. Internal callers
+   * only read it.
+   */
+  private signingView(entry: CachedToken): SigningToken {
+    let view = this.signingViews.get(entry);
+    if (!view) {
+      view = { ...entry.token, config: entry.config };
+      this.signingViews.set(entry, view);
+    }
+    return view;
+  }
+
+  private cachedEntry(key: string, tenantId: string, provider: string): CachedToken | undefined {
+    const hit = this.cache.get(key);
+    if (hit) this.events.emitInternal('token.cache_hit', { tenantId, provider });
+    return hit;
   }
 
   private async servedEntry(tenantId: string, provider: string): Promise<CachedToken> {
     const key = cacheKey(tenantId, provider);
     this.usage.record(key, tenantId, provider);
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.events.emitInternal('token.cache_hit', { tenantId, provider });
-      return hit;
-    }
+    const hit = this.cachedEntry(key, tenantId, provider);
+    if (hit) return hit;
     const entry = await this.flight(key, () => this.load(tenantId, provider, 'on_demand'));
     // Counted only once the provider id proved real: a metrics label must not take any caller's string.
     this.events.emitInternal('token.cache_miss', { tenantId, provider });
@@ -109,9 +140,8 @@ export class TokenService {
     tenantId: string,
     provider: string,
     options: { rejectedAccessToken: string },
-  ): Promise<AccessToken & { config: Record<string, unknown> }> {
-    const entry = await this.forcedEntry(tenantId, provider, options);
-    return { ...entry.token, config: entry.config };
+  ): Promise<SigningToken> {
+    return this.signingView(await this.forcedEntry(tenantId, provider, options));
   }
 
   private async forcedEntry(
