@@ -99,4 +99,17 @@ describe('Signing plan: per-token work is done once per token, and only for that
     expect((await firstValueFrom(http.get(other.url, { signingAuth: acme }))).status).toBe(200);
     expect((await firstValueFrom(http.get(`${other.url}?q=1`, { signingAuth: acme }))).status).toBe(200);
   });
+
+  it('a signed answer keeps `request` readable, its raw header redacted, and out of its own properties', async () => {
+    const res = await firstValueFrom(http.get(`${other.url}/whoami`, { signingAuth: acme }));
+    const token = (await t.app.get(TokenService).getAccessToken('acme', 'oauth2')).accessToken;
+    const request = res.request as { _header?: string; method?: string };
+    expect(request.method).toBe('GET');
+    expect(request._header).toContain('Authorization: [REDACTED]');
+    expect(request._header).not.toContain(token);
+    expect(Object.keys(res)).not.toContain('request');
+    expect(Object.keys(res)).toEqual(expect.arrayContaining(['status', 'headers', 'config', 'data']));
+    expect(res.config.headers.Authorization).toBe('[REDACTED]');
+    expect(JSON.stringify({ ...res, config: undefined })).not.toContain(token);
+  });
 });

@@ -17,7 +17,7 @@ export function redactExchange(
   holder: RequestHolder | undefined,
   sent: string,
 ): void {
-  config?.headers?.set('Authorization', REDACTED);
+  redactConfigHeader(config, sent);
   const request = holder?.request as RawRequest | undefined;
   if (!holder || request === undefined) return;
   redactRawHeader(request, sent);
@@ -37,10 +37,54 @@ export function redactAxiosError(error: AxiosError, sent: string): AxiosError {
   return error;
 }
 
-/** Redacts a successful response before it reaches the caller. @internal */
+/**
+ * Redacts a successful response before it reaches the caller: the same as {@link redactExchange} does for
+ * an error, at a fraction of the cost, since every signed answer takes this path. Making an existing
+ * property non-enumerable (`Object.defineProperty`) costs about a microsecond per object; instead the
+ * caller gets a copy of the response whose `request` lives in a private field behind a getter on the
+ * prototype: readable as before, but never an own enumerable property, so JSON, `util.inspect`, spreads
+ * and loggers that walk own properties do not reach the request's copy of the header.
+ * @internal
+ */
 export function redactResponse(response: AxiosResponse, sent: string): AxiosResponse {
-  redactExchange(response.config, response as RequestHolder, sent);
-  return response;
+  redactConfigHeader(response.config, sent);
+  const request = (response as RequestHolder).request as RawRequest | undefined;
+  if (request === undefined) return response;
+  redactRawHeader(request, sent);
+  redactRawHeader(request?._currentRequest, sent);
+  const redacted = new SignedResponse(response, request);
+  // Nothing should keep axios' own object, but if something does, it no longer leads to the request.
+  (response as RequestHolder).request = undefined;
+  return redacted as unknown as AxiosResponse;
+}
+
+/** An axios response with `request` kept out of its own properties (see {@link redactResponse}). */
+class SignedResponse {
+  #request: unknown;
+
+  constructor(response: AxiosResponse, request: unknown) {
+    const from = response as unknown as Record<string, unknown>;
+    const into = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(from)) if (key !== 'request') into[key] = from[key];
+    this.#request = request;
+  }
+
+  /** The `ClientRequest` (or follow-redirects' wrapper) axios returns, as on any axios response. */
+  get request(): unknown {
+    return this.#request;
+  }
+
+  set request(value: unknown) {
+    this.#request = value;
+  }
+}
+
+/** The header as the request carried it, replaced where axios keeps it (as it was set: no lookup). */
+function redactConfigHeader(config: InternalAxiosRequestConfig | undefined, sent: string): void {
+  const headers = config?.headers;
+  if (!headers) return;
+  if (headers.Authorization === sent) headers.Authorization = REDACTED;
+  else headers.set('Authorization', REDACTED);
 }
 
 /** The request path and method without the query string (which may carry secrets), for messages. @internal */
@@ -57,9 +101,19 @@ type RequestHolder = { request?: unknown };
 type RawRequest = { _header?: unknown; _currentRequest?: RawRequest } | null;
 
 function redactRawHeader(request: RawRequest | undefined, sent: string): void {
-  if (request && typeof request._header === 'string' && sent) {
-    request._header = request._header.split(sent).join(REDACTED);
+  const text = request?._header;
+  if (typeof text !== 'string' || !sent) return;
+  // One scan, and slices rather than a split into an array: this runs on every signed answer.
+  let at = text.indexOf(sent);
+  if (at < 0) return;
+  let redacted = '';
+  let from = 0;
+  while (at >= 0) {
+    redacted += text.slice(from, at) + REDACTED;
+    from = at + sent.length;
+    at = text.indexOf(sent, from);
   }
+  request!._header = redacted + text.slice(from);
 }
 
 function joinBase(base: string, path: string): string {

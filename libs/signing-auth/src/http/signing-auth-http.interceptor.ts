@@ -264,8 +264,9 @@ export class SigningAuthHttpInterceptor implements OnModuleInit, OnModuleDestroy
  */
 function finalUrl(config: InternalAxiosRequestConfig): string {
   const url = String(config.url ?? '');
+  if (!config.baseURL) return url;
   const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
-  if (!config.baseURL || (absolute && config.allowAbsoluteUrls !== false)) return url;
+  if (absolute && config.allowAbsoluteUrls !== false) return url;
   return url ? `${config.baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : config.baseURL;
 }
 

@@ -28,10 +28,10 @@ export class TokenCache {
     this.entries = new LRUCache<string, CachedToken>({ max: Math.max(1, options.tokenCacheSize) });
   }
 
-  /** The entry while it may still be served; counts a hit or a miss. */
-  get(key: string): CachedToken | undefined {
+  /** The entry while it may still be served (at `now`, epoch ms of the module clock); counts a hit or a miss. */
+  get(key: string, now = this.options.clock().getTime()): CachedToken | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.refreshAt > this.options.clock().getTime()) {
+    if (entry && entry.refreshAt > now) {
       this.stats.hits++;
       return entry;
     }

@@ -79,9 +79,10 @@ export class TokenService {
   cachedSigningToken(tenantId: string, provider: string): SigningToken | undefined {
     const key = cacheKey(tenantId, provider);
     const entry = this.cache.peek(key);
-    if (!entry || entry.refreshAt <= this.options.clock().getTime()) return undefined;
-    this.usage.record(key, tenantId, provider);
-    const hit = this.cachedEntry(key, tenantId, provider);
+    const now = this.options.clock().getTime(); // read once for the three checks below
+    if (!entry || entry.refreshAt <= now) return undefined;
+    this.usage.record(key, tenantId, provider, now);
+    const hit = this.cachedEntry(key, tenantId, provider, now);
     return hit && this.signingView(hit);
   }
 
@@ -99,8 +100,13 @@ export class TokenService {
     return view;
   }
 
-  private cachedEntry(key: string, tenantId: string, provider: string): CachedToken | undefined {
-    const hit = this.cache.get(key);
+  private cachedEntry(
+    key: string,
+    tenantId: string,
+    provider: string,
+    now?: number,
+  ): CachedToken | undefined {
+    const hit = this.cache.get(key, now);
     if (hit) this.events.emitInternal('token.cache_hit', { tenantId, provider });
     return hit;
   }

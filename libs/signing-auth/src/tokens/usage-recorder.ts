@@ -24,8 +24,8 @@ export class UsageRecorder implements BeforeApplicationShutdown {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  record(key: string, tenantId: string, provider: string): void {
-    const now = this.options.clock().getTime();
+  /** `now`: epoch ms of the module clock, when the caller has read it already. */
+  record(key: string, tenantId: string, provider: string, now = this.options.clock().getTime()): void {
     const last = this.lastRecorded.get(key);
     if (last !== undefined && now - last < RECORD_EVERY_MS) return;
     this.lastRecorded.set(key, now);
