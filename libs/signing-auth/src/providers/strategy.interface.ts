@@ -161,11 +161,12 @@ export interface SigningAuthStrategy {
    * origins or base URLs (`https://api.example.com`, `https://eu.example.com:8443/v2`; only scheme, host
    * and port count). A signed request to any other origin fails before it is sent, and a redirect to one
    * is followed without the header. The module's `http.allowedHosts[provider]` adds to this list.
-   * Without this method only `http.allowedHosts[provider]` is allowed.
+   * Without this method only `http.allowedHosts[provider]` is allowed. Asked once per token (the answer is
+   * kept until the token or the connection changes), so it must depend on the connection alone.
    */
   credentialOrigins?(connection: CredentialScope): string[];
 
-  /** The `Authorization` header value for an outgoing API call. */
+  /** The `Authorization` header value for an outgoing API call (built once per token by the HTTP layer). */
   authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string;
 
   /** Maps any error thrown while talking to the provider onto a failure class. */
