@@ -52,6 +52,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         calls: 200_000,
         warmUp: 2_000,
         requests: 4_000,
+        round: 200,
         minReps: 5,
         maxReps: 8,
         isolatedBlocks: 30,
