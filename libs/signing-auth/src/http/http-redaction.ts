@@ -38,21 +38,21 @@ export function redactAxiosError(error: AxiosError, sent: string): AxiosError {
 }
 
 /**
- * Redacts a successful response before it reaches the caller: the same as {@link redactExchange} does for
- * an error, at a fraction of the cost, since every signed answer takes this path. Making an existing
- * property non-enumerable (`Object.defineProperty`) costs about a microsecond per object; instead the
+ * Redacts a successful response before it reaches the caller, at a fraction of what
+ * {@link redactExchange} costs, since every signed answer takes this path: `config.headers` at once (the
+ * config is an own property that loggers print); the request only when somebody reads it. Making an
+ * existing property non-enumerable (`Object.defineProperty`) costs about a microsecond per object, so the
  * caller gets a copy of the response whose `request` lives in a private field behind a getter on the
- * prototype: readable as before, but never an own enumerable property, so JSON, `util.inspect`, spreads
- * and loggers that walk own properties do not reach the request's copy of the header.
+ * prototype: never an own property, so JSON, `util.inspect`, spreads and loggers that walk own properties
+ * do not reach it; and the raw header text is rewritten when the getter is first read, which is the only
+ * way left to reach it.
  * @internal
  */
 export function redactResponse(response: AxiosResponse, sent: string): AxiosResponse {
   redactConfigHeader(response.config, sent);
   const request = (response as RequestHolder).request as RawRequest | undefined;
   if (request === undefined) return response;
-  redactRawHeader(request, sent);
-  redactRawHeader(request?._currentRequest, sent);
-  const redacted = new SignedResponse(response, request);
+  const redacted = new SignedResponse(response, request, sent);
   // Nothing should keep axios' own object, but if something does, it no longer leads to the request.
   (response as RequestHolder).request = undefined;
   return redacted as unknown as AxiosResponse;
@@ -60,22 +60,31 @@ export function redactResponse(response: AxiosResponse, sent: string): AxiosResp
 
 /** An axios response with `request` kept out of its own properties (see {@link redactResponse}). */
 class SignedResponse {
-  #request: unknown;
+  #request: RawRequest | undefined;
+  /** The header value still to be redacted in the request's raw header text ('' once done). */
+  #sent: string;
 
-  constructor(response: AxiosResponse, request: unknown) {
+  constructor(response: AxiosResponse, request: RawRequest | undefined, sent: string) {
     const from = response as unknown as Record<string, unknown>;
     const into = this as unknown as Record<string, unknown>;
     for (const key of Object.keys(from)) if (key !== 'request') into[key] = from[key];
     this.#request = request;
+    this.#sent = sent;
   }
 
-  /** The `ClientRequest` (or follow-redirects' wrapper) axios returns, as on any axios response. */
+  /** The `ClientRequest` (or follow-redirects' wrapper) axios returns, its raw header text redacted. */
   get request(): unknown {
+    if (this.#sent) {
+      redactRawHeader(this.#request, this.#sent);
+      redactRawHeader(this.#request?._currentRequest, this.#sent);
+      this.#sent = '';
+    }
     return this.#request;
   }
 
   set request(value: unknown) {
-    this.#request = value;
+    this.#request = value as RawRequest | undefined;
+    this.#sent = '';
   }
 }
 
