@@ -11,6 +11,7 @@ import {
   describe,
   type VerificationOutcome,
 } from '../verification/connection-verifier.js';
+import { UNVERIFIED_MARKER } from '../verification/unverified-connection.js';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
@@ -53,7 +54,9 @@ export class ConnectionsService {
    * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
    * Authorization-code connections start `pending` until a user consents. The others are checked with the
    * provider first (`verifyOnSave`, default on): accepted → `active` with the first token; refused →
-   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error`, retried;
+   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error` marked
+   * `metadata.unverified`, and every retry re-runs the check (never a local refresh) until the provider
+   * answers;
    * DocuSign JWT without consent → `needs_reauth` with `metadata.consentUrl`. With `verifyOnSave: false`
    * they start `active` and get their first token on first use.
    * @throws ConnectionValidationError naming the field, UnknownProviderError, ConnectionVerificationError
@@ -118,7 +121,8 @@ export class ConnectionsService {
         {
           status: unreachable ? 'error' : 'needs_reauth',
           lastError: outcome.reason,
-          metadata: consentUrl ? { consentUrl } : {},
+          // Unreachable: never accepted, so the retry must verify again (unverified-connection.ts).
+          metadata: consentUrl ? { consentUrl } : unreachable ? { [UNVERIFIED_MARKER]: true } : {},
           nextRefreshAt: retryAt,
         },
         now,
