@@ -12,6 +12,7 @@ import {
   type VerificationOutcome,
 } from '../verification/connection-verifier.js';
 import { UNVERIFIED_MARKER } from '../verification/unverified-connection.js';
+import { ConnectionTester, type ConnectionTestResult } from '../verification/connection-tester.js';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
@@ -45,6 +46,7 @@ export class ConnectionsService {
     private readonly tokenChanges: TokenChangeNotifier,
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
+    private readonly tester: ConnectionTester,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.network = new NetworkPolicy(options);
@@ -159,6 +161,20 @@ export class ConnectionsService {
 
   async list(tenantId: string): Promise<ConnectionView[]> {
     return (await this.connections.listByTenant(tenantId)).map(toConnectionView);
+  }
+
+  /**
+   * Makes one cheap authenticated call to the provider with the stored credentials and says what happened
+   * (`ok`, a secret-free `message`, `checkedAt`, the view afterwards): DocuSign userinfo, DocSpring's
+   * authentication check, a client-credentials token request (Signicat, Formstack Sign, OAuth 2.0; the
+   * token is discarded), or a refresh for refresh-token grants without a cheaper call. The stored grant
+   * changes only when the provider says it is gone (then `needs_reauth`). A pending or disabled connection
+   * answers `ok: false` and nothing is sent.
+   * @throws ConnectionNotFoundError, UnknownProviderError
+   */
+  testConnection(tenantId: string, provider: string): Promise<ConnectionTestResult> {
+    assertTenantId(tenantId);
+    return this.tester.test(tenantId, provider);
   }
 
   /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */
