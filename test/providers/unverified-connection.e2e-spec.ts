@@ -78,6 +78,9 @@ describe('a connection saved unchecked is re-verified, never promoted locally (D
     const saved = await save('made-up', 'made-up-secret');
     expect(saved.status).toBe(200);
     expect(saved.body.status).toBe('error');
+    // Row 5: the reason names the option and the example app's variable that move the host.
+    expect(saved.body.lastError).toContain('hosts.docspringApiUrl');
+    expect(saved.body.lastError).toContain('in the example app SIGNING_AUTH_DOCSPRING_API_URL');
 
     await makeDue('made-up');
     await t.app.get(SigningAuthSweeper).runOnce();
