@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionRefreshController } from './connection-refresh.controller.js';
+import { createConnectionTestController } from './connection-test.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
 import { createConnectSessionsController } from './connect-sessions.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
@@ -11,6 +12,7 @@ export function createAdminControllers(prefix: string): Type<unknown>[] {
   return [
     createConnectionsAdminController(prefix),
     createConnectionRefreshController(prefix),
+    createConnectionTestController(prefix),
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
     createProvidersAdminController(prefix),
