@@ -133,6 +133,19 @@ export interface AdminApiOptions {
   failureRedirectUrl?: string;
 }
 
+/**
+ * The Connect page (mounted with the `connectPage: true` extra) and connect sessions.
+ * @publicApi
+ */
+export interface ConnectOptions {
+  /**
+   * Origins allowed to show the Connect page in an iframe (CSP `frame-ancestors`), e.g.
+   * `['https://app.example.com']`. Each must be an origin (scheme, host, optional port); checked at boot.
+   * Default: none (`frame-ancestors 'none'`: the page cannot be framed; open it as a page or a popup).
+   */
+  frameAncestors?: string[];
+}
+
 /** Receives lifecycle events when `@nestjs/event-emitter` is not installed (or in addition to it). @publicApi */
 export interface SigningAuthObserver {
   onEvent(name: string, payload: Record<string, unknown>): void;
@@ -218,6 +231,8 @@ export interface SigningAuthModuleOptions {
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;
+  /** The Connect page and connect sessions. */
+  connect?: ConnectOptions;
   /** Receives every lifecycle event. Default: none. */
   observer?: SigningAuthObserver;
   /** Export Prometheus metrics through prom-client's default registry. Default: `false`. */
@@ -253,6 +268,12 @@ export interface SigningAuthModuleExtras {
   isGlobal?: boolean;
   /** Mount the admin REST API controllers. Default: `false`. */
   adminApi?: boolean;
+  /**
+   * Serve the Connect page at `/{routePrefix}/connect/` from the package (static files, strict CSP). It is a
+   * client of the admin API, so it needs `adminApi: true`. With it, the OAuth callback sends the browser back
+   * to the page unless `admin.successRedirectUrl` / `failureRedirectUrl` say otherwise. Default: `false`.
+   */
+  connectPage?: boolean;
   /** Route prefix of the admin API and OAuth callbacks. Default: `signing-auth`. */
   routePrefix?: string;
   /** Name of the TypeORM data source the library uses. Default: the default data source. */

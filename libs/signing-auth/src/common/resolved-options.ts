@@ -7,6 +7,7 @@ import type {
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
+import { validateFrameAncestors } from '../connect-page/connect-page-headers.js';
 
 /** The options with every default applied. Internal: the public shape is `SigningAuthModuleOptions`. */
 export interface ResolvedOptions {
@@ -40,6 +41,8 @@ export interface ResolvedOptions {
   };
   tokenCacheSize: number;
   admin: AdminApiOptions;
+  connectPage: boolean;
+  connect: { frameAncestors: string[] };
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
@@ -53,7 +56,7 @@ export const RESOLVED_OPTIONS = Symbol('SIGNING_AUTH_RESOLVED_OPTIONS');
 
 export function resolveOptions(
   options: SigningAuthModuleOptions,
-  extras: { routePrefix: string; adminApi: boolean },
+  extras: { routePrefix: string; adminApi: boolean; connectPage?: boolean },
 ): ResolvedOptions {
   const refresh = {
     leewaySeconds: 300,
@@ -85,7 +88,8 @@ export function resolveOptions(
   if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
   }
-  const admin = options.admin ?? {};
+  const connectPage = extras.connectPage ?? false;
+  const admin = withConnectPageRedirects(options.admin ?? {}, connectPage, options.publicUrl, extras.routePrefix);
   const developmentMode = options.developmentMode ?? process.env.NODE_ENV !== 'production';
   if (extras.adminApi && !admin.guard && !(admin.tokens && admin.tokens.filter(Boolean).length > 0)) {
     throw new Error(
@@ -116,6 +120,8 @@ export function resolveOptions(
     },
     tokenCacheSize: options.tokenCacheSize ?? 10_000,
     admin,
+    connectPage,
+    connect: { frameAncestors: validateFrameAncestors(options.connect?.frameAncestors) },
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
@@ -127,6 +133,21 @@ export function resolveOptions(
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
   };
+}
+
+/**
+ * With the Connect page on and no redirect configured, the OAuth callback sends the browser back to the page
+ * (`{publicUrl}/{prefix}/connect/`), which shows the outcome; configured URLs win.
+ */
+function withConnectPageRedirects(
+  admin: AdminApiOptions,
+  connectPage: boolean,
+  publicUrl: string | undefined,
+  routePrefix: string,
+): AdminApiOptions {
+  if (!connectPage || admin.successRedirectUrl || admin.failureRedirectUrl) return admin;
+  const page = `${(publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '')}/${normalizePrefix(routePrefix)}/connect/`;
+  return { ...admin, successRedirectUrl: page, failureRedirectUrl: page };
 }
 
 /**
