@@ -48,6 +48,8 @@ function parseOrigin(text: string): string | undefined {
   try {
     const url = new URL(text);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    // A DNS name or an IP literal; the URL parser lets `*` and other CSP-significant characters through.
+    if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) return undefined;
     // `new URL` normalises (lower-case host): a value equal to its own origin has no path, query, credentials
     // or fragment.
     return url.origin === text.replace(/\/$/, '').toLowerCase() ? url.origin : undefined;
