@@ -3,6 +3,7 @@ import { createConnectPageController } from '../connect-page/connect-page.contro
 import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionRefreshController } from './connection-refresh.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
+import { createConnectSessionsController } from './connect-sessions.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
 import { createProvidersAdminController } from './providers-admin.controller.js';
 
@@ -18,5 +19,6 @@ export function createAdminControllers(prefix: string, parts = { connectPage: fa
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
     createProvidersAdminController(prefix),
+    createConnectSessionsController(prefix),
   ];
 }
