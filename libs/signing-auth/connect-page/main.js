@@ -228,6 +228,8 @@ async function onAction(event) {
   )
     return;
   button.disabled = true;
+  table.clearRowOutcome(provider);
+  clearOutcome($('table-outcome'));
   try {
     if (action === 'connect')
       await connect(provider, (kind, text) => table.showRowOutcome(provider, kind, text));
@@ -290,6 +292,8 @@ async function save() {
   const provider = form.provider;
   const title = form.title(provider);
   form.markProblems([]);
+  // The old outcome goes at once, so the one that appears next is this save's.
+  clearOutcome(box);
   let body;
   try {
     body = form.read();
