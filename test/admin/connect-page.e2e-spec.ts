@@ -122,10 +122,10 @@ describeWithBrowser('Connect page in a real browser: operator mode', () => {
           'is required',
         );
         expect(await page.locator('#f-config-integrationKey').getAttribute('aria-invalid')).toBe('true');
+        await page.screenshot({ path: shot(`${width}-docusign-problems`), fullPage: false });
         // A label in the summary takes the person to its field.
         await page.locator('#save-outcome a', { hasText: 'Integration key' }).click();
         expect(await page.evaluate<string>('document.activeElement.id')).toBe('f-config-integrationKey');
-        await page.screenshot({ path: shot(`${width}-docusign-problems`), fullPage: false });
       });
 
       it('saves DocuSign, connects from the outcome beside Save, consents, and tests the connection', async () => {
