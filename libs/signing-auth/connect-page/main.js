@@ -138,6 +138,7 @@ $('tenant-form').addEventListener('submit', async (event) => {
 
 function sessionExpired() {
   forgetSession();
+  $('title').textContent = 'Connect your accounts';
   show('workspace', false);
   show('loading', false);
   showOutcome(
