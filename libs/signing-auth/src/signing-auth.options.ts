@@ -152,6 +152,12 @@ export interface ConnectSessionOptions {
    * Default: `{publicUrl}/{routePrefix}/connect/`.
    */
   pageUrl?: string;
+  /**
+   * Origins allowed to show the Connect page (`connectPage: true`) in an iframe (CSP `frame-ancestors`), e.g.
+   * `['https://app.example.com']`. Each must be an origin (scheme, host, optional port); checked at boot.
+   * Default: none (`frame-ancestors 'none'`: the page cannot be framed; open it as a page or a popup).
+   */
+  frameAncestors?: string[];
 }
 
 /** Receives lifecycle events when `@nestjs/event-emitter` is not installed (or in addition to it). @publicApi */
@@ -279,7 +285,10 @@ export interface SigningAuthModuleOptions {
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;
-  /** Connect sessions (tenant-scoped links to the Connect page). Default: no `returnUrl` origins, the library's page. */
+  /**
+   * Connect sessions (tenant-scoped links to the Connect page) and the page's framing. Default: no `returnUrl`
+   * origins, the library's page, no framing.
+   */
   connect?: ConnectSessionOptions;
   /** Receives every lifecycle event. Default: none. */
   observer?: SigningAuthObserver;
@@ -314,6 +323,12 @@ export interface SigningAuthModuleExtras {
   isGlobal?: boolean;
   /** Mount the admin REST API controllers. Default: `false`. */
   adminApi?: boolean;
+  /**
+   * Serve the Connect page at `/{routePrefix}/connect/` from the package (static files, strict CSP). It is a
+   * client of the admin API, so it needs `adminApi: true`. With it, the OAuth callback sends the browser back
+   * to the page unless `admin.successRedirectUrl` / `failureRedirectUrl` say otherwise. Default: `false`.
+   */
+  connectPage?: boolean;
   /** Route prefix of the admin API and OAuth callbacks. Default: `signing-auth`. */
   routePrefix?: string;
   /** Name of the TypeORM data source the library uses. Default: the default data source. */

@@ -49,7 +49,7 @@ import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signin
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
 export function createCoreProviders(
   extras: Required<Pick<SigningAuthModuleExtras, 'routePrefix' | 'adminApi'>> &
-    Pick<SigningAuthModuleExtras, 'dataSourceName'>,
+    Pick<SigningAuthModuleExtras, 'dataSourceName' | 'connectPage'>,
 ): Provider[] {
   return [
     {
