@@ -55,9 +55,11 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
         adminToken: randomBytes(24).toString('base64url'),
       };
       writeFileSync(file, JSON.stringify(dev, null, 2), { mode: 0o600 });
+      // The key is not printed: a log line outlives the file it would unlock (log archives, CI output).
+      // Whoever needs it reads the file, which is mode 0600.
       logger.warn(
-        `Generated a DEVELOPMENT encryption key and admin token in ${file} (never use them in production).\n` +
-          `  SIGNING_AUTH_ENCRYPTION_KEYS=${dev.encryptionKeys}`,
+        `Generated a DEVELOPMENT encryption key and admin token; they are kept in ${file} (mode 0600; ` +
+          'never use them in production, and keep that file out of backups you share).',
       );
     }
   }
