@@ -15,7 +15,7 @@ import { devSecretsPath } from '../config/dev-secrets.js';
 const { values } = parseArgs({
   options: { id: { type: 'string' }, activate: { type: 'boolean', default: false } },
 });
-const config = validateAppConfig(process.env);
+const config = validateAppConfig(process.env, { adminApi: false });
 try {
   if (!config.encryptionKeys) {
     const file = devSecretsPath(config);

@@ -5,7 +5,7 @@ import { dataSourceOptions } from '../database/data-source-options.js';
 
 /** `npm run migration:run`: applies the library's migrations to DATABASE_URL (or the embedded database). */
 const dataSource = new DataSource({
-  ...(await dataSourceOptions(validateAppConfig(process.env))),
+  ...(await dataSourceOptions(validateAppConfig(process.env, { adminApi: false }))),
   migrationsRun: false,
 });
 try {

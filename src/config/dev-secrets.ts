@@ -41,11 +41,14 @@ export function readDevSecrets(file: string): DevSecretsFile {
  * and admin token generated once and kept in `<dataDir>/dev-secrets.json` (mode 0600), so a restart can
  * still decrypt what it stored. The example app's start banner shows the development admin token.
  */
-export function loadAppSecrets(config: AppConfig): AppSecrets {
+export function loadAppSecrets(config: AppConfig, needs: { adminApi?: boolean } = {}): AppSecrets {
   const logger = new Logger('DevSecrets');
   const file = devSecretsPath(config);
+  const adminApi = needs.adminApi ?? true;
   let dev: DevSecretsFile | undefined;
-  if (!config.encryptionKeys || !config.adminTokens?.length) {
+  // A command that serves no admin API (the sweep job) needs no admin token: with keys in the
+  // environment it never reads or creates the development file.
+  if (!config.encryptionKeys || (adminApi && !config.adminTokens?.length)) {
     if (existsSync(file)) {
       dev = readDevSecrets(file);
     } else {
@@ -67,7 +70,7 @@ export function loadAppSecrets(config: AppConfig): AppSecrets {
     encryptionKeys: config.encryptionKeys ?? dev!.encryptionKeys,
     // The environment wins; the file's pin only applies to the file's keys.
     activeKeyId: config.activeKeyId ?? (config.encryptionKeys ? undefined : dev?.activeKeyId),
-    adminTokens: config.adminTokens?.length ? config.adminTokens : [dev!.adminToken],
+    adminTokens: config.adminTokens?.length ? config.adminTokens : adminApi ? [dev!.adminToken] : [],
   };
   return secrets;
 }
