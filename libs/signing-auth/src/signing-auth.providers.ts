@@ -12,6 +12,7 @@ import { PendingAuthorizationRepository } from './authorization/pending-authoriz
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
 import { AdminBodyErrors } from './admin/admin-body-errors.js';
+import { FailureThrottle } from './admin/throttle/failure-throttle.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -81,6 +82,7 @@ export function createCoreProviders(
     SigningAuthHealthIndicator,
     SigningAuthMetrics,
     AdminBodyErrors,
+    FailureThrottle,
     ...TOKEN_LIFECYCLE_PROVIDERS,
     ...HTTP_PROVIDERS,
   ];

@@ -11,6 +11,7 @@ import { ConnectionNotFoundError, UnknownProviderError } from '../connections/co
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { toAdminErrorBody } from './admin-error.js';
 import { setNoStore } from './no-store.js';
+import { TooManyFailuresException } from './throttle/failure-throttle.js';
 
 /**
  * Scoped to the admin controllers (never global): every error leaves as `{ statusCode, error, message }`
@@ -45,6 +46,8 @@ export class AdminExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
     setNoStore(response);
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (exception instanceof TooManyFailuresException)
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 

@@ -11,6 +11,7 @@ import type { Request } from 'express';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { AdminTokenVerifier } from './admin-token.verifier.js';
+import { FailureThrottle } from './throttle/failure-throttle.js';
 
 /**
  * The guard on every admin route. With `admin.guard` it delegates to that class (resolved from the app's
@@ -26,6 +27,7 @@ export class SigningAuthAdminGuard implements CanActivate {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly throttle: FailureThrottle,
   ) {
     this.verifier = new AdminTokenVerifier(options.admin.tokens ?? []);
   }
@@ -44,7 +46,10 @@ export class SigningAuthAdminGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<Request>();
+    // Only the built-in check is limited (a custom guard is the host's own); only wrong credentials count.
+    await this.throttle.assertAllowed('admin', request);
     if (!this.verifier.verifyHeader(request.headers.authorization)) {
+      if (request.headers.authorization) await this.throttle.recordFailure('admin', request);
       throw new UnauthorizedException(
         request.headers.authorization
           ? 'The admin token is not valid'

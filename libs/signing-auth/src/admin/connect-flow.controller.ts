@@ -18,6 +18,8 @@ import { AdminApi, Guarded } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
 import { bindBrowser, clearBindingCookies, requestCookies, setBindingCookie } from './flow-cookie.js';
 import { callbackParams, failureRedirect, successRedirect, wantsRedirect } from './oauth-callback.js';
+import { FailureThrottle } from './throttle/failure-throttle.js';
+import { AuthorizationStateError } from '../authorization/authorization.errors.js';
 
 /**
  * The connect flow: `POST {prefix}/tenants/:tenantId/connections/:provider/authorize` (guarded) and
@@ -32,6 +34,7 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     constructor(
       private readonly flow: AuthorizationFlowService,
       @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+      private readonly throttle: FailureThrottle,
     ) {}
 
     @Post('tenants/:tenantId/connections/:provider/authorize')
@@ -89,6 +92,8 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       @Req() request: Request,
       @Res() response: Response,
     ): Promise<void> {
+      // Unguarded, so guessing states is limited per address: a flood of made-up callbacks gets 429.
+      await this.throttle.assertAllowed('callback', request);
       const redirect = wantsRedirect(this.options.admin, request.headers.accept);
       const params = callbackParams(query);
       const cookies = requestCookies(request);
@@ -99,6 +104,8 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
         if (redirect) response.redirect(302, successRedirect(this.options.admin, view));
         else response.status(200).json(view);
       } catch (error) {
+        // A state that is not a live flow's (made up, replayed, another browser's, none): misuse, counted.
+        if (error instanceof AuthorizationStateError) await this.throttle.recordFailure('callback', request);
         if (!redirect) throw error; // the scoped filter answers JSON
         response.redirect(302, failureRedirect(this.options.admin, provider, error));
       }

@@ -130,13 +130,19 @@ export class AuthorizationFlowService {
       throw new AuthorizationStateError('other_browser', provider);
     if (typeof params?.error === 'string' && params.error) {
       // Burn the state (if it is ours) so the flow cannot be completed later with it; then report.
-      const consumed = state ? await this.pending.consume(hashState(state), this.options.clock()) : undefined;
-      const tenantId = consumed?.ok ? consumed.row.tenantId : undefined;
+      // Without a live state of this provider's flow, the error is anyone's link (`…/callback?error=x&
+      // error_description=<any text>`): answer with a fixed message that quotes nothing of the query, or
+      // the failure page would show an attacker's words as the app's own.
+      if (!state) throw new AuthorizationStateError('unknown', provider);
+      const consumed = await this.pending.consume(hashState(state), this.options.clock());
+      if (!consumed.ok) throw new AuthorizationStateError(consumed.reason, provider, consumed.tenantId);
+      if (consumed.row.provider !== provider)
+        throw new AuthorizationStateError('wrong_provider', provider, consumed.row.tenantId);
       throw new ProviderAuthorizationError(
         provider,
         short(params.error),
         optionalShort(params.error_description),
-        tenantId,
+        consumed.row.tenantId,
       );
     }
     // Formstack Sign does not document echoing `state` (providers.md §2.2): say what the provider did.
