@@ -31,6 +31,7 @@ describe('migrations', () => {
       'CreateSigningAuthTables1763800000000',
       'PendingAuthorizationKind1764700000000',
       'ConnectionCounts1765100000000',
+      'SealConsentLinks1766100000000',
     ]);
     expect(await tables()).toEqual([
       'signing_auth_connection_counts',
@@ -54,6 +55,8 @@ describe('migrations', () => {
     // Running again is a no-op.
     expect(await dataSource.runMigrations()).toEqual([]);
 
+    await dataSource.undoLastMigration(); // SealConsentLinks: data only
+    expect(await tables()).toHaveLength(3);
     await dataSource.undoLastMigration();
     expect(await tables()).toHaveLength(2);
     await dataSource.undoLastMigration();

@@ -18,6 +18,7 @@ import {
 } from './connection.errors.js';
 import type { ConnectionEntity } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionCipher } from './connection-cipher.js';
 import { toConnectionView, type ConnectionView } from './connection-view.js';
 
 /** Tenant ids appear in URLs and logs: keep them to a safe, readable alphabet. */
@@ -44,6 +45,7 @@ export class ConnectionsService {
     private readonly tokenChanges: TokenChangeNotifier,
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
+    private readonly cipher: ConnectionCipher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.network = new NetworkPolicy(options);
@@ -118,7 +120,9 @@ export class ConnectionsService {
         {
           status: unreachable ? 'error' : 'needs_reauth',
           lastError: outcome.reason,
-          metadata: consentUrl ? { consentUrl } : {},
+          metadata: consentUrl
+            ? { consentUrl: this.cipher.sealConsentUrl(tenantId, provider, consentUrl) }
+            : {},
           nextRefreshAt: retryAt,
         },
         now,
@@ -126,7 +130,12 @@ export class ConnectionsService {
       if (row) await this.tokenChanges.announce(tenantId, provider, row.version);
     }
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
-    return toConnectionView(row);
+    return this.view(row);
+  }
+
+  /** The view, with the row's sealed consent link opened. */
+  private view(row: ConnectionEntity): ConnectionView {
+    return toConnectionView(row, this.cipher.consentUrlOf(row));
   }
 
   /**
@@ -150,11 +159,11 @@ export class ConnectionsService {
 
   async find(tenantId: string, provider: string): Promise<ConnectionView | null> {
     const row = await this.connections.findOne(tenantId, provider);
-    return row ? toConnectionView(row) : null;
+    return row ? this.view(row) : null;
   }
 
   async list(tenantId: string): Promise<ConnectionView[]> {
-    return (await this.connections.listByTenant(tenantId)).map(toConnectionView);
+    return (await this.connections.listByTenant(tenantId)).map((row) => this.view(row));
   }
 
   /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */

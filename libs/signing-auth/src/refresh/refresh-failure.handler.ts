@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthorizationLinkService } from '../authorization/authorization-link.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
-import type { DecryptedConnection } from '../connections/connection-cipher.js';
+import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
@@ -48,6 +48,7 @@ export class RefreshFailureHandler {
     private readonly events: SigningAuthEventBus,
     private readonly notifier: TokenChangeNotifier,
     private readonly links: AuthorizationLinkService,
+    private readonly cipher: ConnectionCipher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -76,7 +77,9 @@ export class RefreshFailureHandler {
           failureCount,
           lastError: reason,
           nextRefreshAt: null,
-          metadataPatch: consentUrl ? { consentUrl } : {},
+          metadataPatch: consentUrl
+            ? { consentUrl: this.cipher.sealConsentUrl(tenantId, provider, consentUrl) }
+            : {},
           bumpVersion: true,
         },
         now,
