@@ -59,6 +59,10 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   if (error instanceof ConnectionVerificationError) return body(422, error.message);
   if (error instanceof AuthorizationStateError) {
     if (error.reason === 'replayed') return body(409, error.message);
+    if (error.reason === 'wrong_issuer' || error.reason === 'missing_issuer') {
+      const problem = error.reason === 'wrong_issuer' ? 'names another issuer' : 'is missing';
+      return invalid(error.message, [{ field: 'iss', message: problem }]);
+    }
     return invalid(error.message, [{ field: 'state', message: stateProblem(error.reason) }]);
   }
   if (error instanceof ProviderAuthorizationError) {

@@ -27,6 +27,7 @@ import {
   VERIFIER_FIELD,
 } from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
+import { issuerRefusal } from './issuer-check.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
 
 /** Pauses between attempts of the post-connect step within one callback (then the sweep takes over). */
@@ -38,6 +39,8 @@ export interface AuthorizationCallbackParams {
   state?: string;
   error?: string;
   error_description?: string;
+  /** RFC 9207: the authorization server's issuer identifier, when it sends one. */
+  iss?: string;
 }
 
 /** How {@link AuthorizationFlowService.start} starts a flow. @publicApi */
@@ -170,6 +173,9 @@ export class AuthorizationFlowService {
     if (pending.kind === 'consent' && strategy.supportsConsentFlow?.(connection) !== true) {
       throw new AuthorizationNotSupportedError(tenantId, provider);
     }
+    // RFC 9207 (the state alone cannot tell which server answered when tenants share a callback path).
+    const issuer = issuerRefusal(strategy, connection, params.iss);
+    if (issuer) throw new AuthorizationStateError(issuer, provider, tenantId);
     const codeVerifier = this.cipher.decrypt(pending.codeVerifierCiphertext, {
       tenantId,
       provider,

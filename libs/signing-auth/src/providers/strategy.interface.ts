@@ -126,6 +126,14 @@ export interface SigningAuthStrategy {
    */
   supportsConsentFlow?(connection: StrategyConnection): boolean;
 
+  /**
+   * Optional. The authorization server's issuer identifier (RFC 9207) for this connection, e.g. from its
+   * config. When it returns one, a callback must carry `iss` equal to it (a response without `iss` or with
+   * another is refused). Without it, an `iss` that does arrive must have the origin of the authorization
+   * endpoint ({@link buildAuthorizationUrl}). Generic `oauth2`: `config.issuer`.
+   */
+  authorizationIssuer?(connection: StrategyConnection): string | undefined;
+
   /** Builds the URL the admin's browser is sent to (authorization-code grants only). */
   buildAuthorizationUrl?(connection: StrategyConnection, params: AuthorizationUrlParams): string;
 

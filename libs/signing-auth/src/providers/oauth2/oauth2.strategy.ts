@@ -56,6 +56,11 @@ export class OAuth2Strategy extends BaseProviderStrategy {
     return Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
   }
 
+  /** RFC 9207: the issuer the server names in `iss`, when the admin configured it. */
+  authorizationIssuer(connection: StrategyConnection): string | undefined {
+    return this.config(connection).issuer;
+  }
+
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {
     const config = this.config(connection);
     const pkce = config.pkce !== false;
