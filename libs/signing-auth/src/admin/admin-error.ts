@@ -128,6 +128,8 @@ function stateProblem(reason: string): string {
   if (reason === 'expired') return 'has expired: start the flow again';
   if (reason === 'wrong_provider') return "belongs to another provider's flow";
   if (reason === 'other_browser') return 'belongs to a flow started in another browser: finish it there';
+  if (reason === 'several_flows')
+    return 'is missing and several flows are open in this browser: start again, one at a time';
   if (reason === 'missing') return 'is missing: the provider redirected back without the state it was sent';
   return 'is unknown: start the flow again';
 }

@@ -98,7 +98,14 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       const params = callbackParams(query);
       const cookies = requestCookies(request);
       // Whatever the outcome, the state is spent (or was never this browser's): the cookie is of no further use.
-      clearBindingCookies(response, params.state, oauthRedirectUri(this.options, provider));
+      // Without an echoed state (Formstack Sign) it is the cookie's own flow; `complete` reports any problem.
+      let state = params.state;
+      try {
+        state = this.flow.callbackState(provider, params, cookies) || undefined;
+      } catch {
+        // several flows open, or an unknown provider: nothing to clear, and complete() says why
+      }
+      clearBindingCookies(response, state, oauthRedirectUri(this.options, provider));
       try {
         const view = await this.flow.complete(provider, params, { cookies });
         if (redirect) response.redirect(302, successRedirect(this.options.admin, view));

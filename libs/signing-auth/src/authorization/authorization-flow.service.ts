@@ -24,6 +24,7 @@ import {
   AuthorizationLinkService,
   fromStartingBrowser,
   hashState,
+  stateFromBindingCookies,
   VERIFIER_FIELD,
 } from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
@@ -127,7 +128,8 @@ export class AuthorizationFlowService {
     options: AuthorizationCompleteOptions = {},
   ): Promise<ConnectionView> {
     const strategy = this.strategies.get(provider);
-    const state = typeof params?.state === 'string' ? params.state : '';
+    const echoed = typeof params?.state === 'string' ? params.state : '';
+    const state = this.callbackState(provider, params, options.cookies);
     // Before the state is consumed: the browser that started the flow can still finish it.
     if (!fromStartingBrowser(state, options.cookies))
       throw new AuthorizationStateError('other_browser', provider);
@@ -141,6 +143,13 @@ export class AuthorizationFlowService {
       if (!consumed.ok) throw new AuthorizationStateError(consumed.reason, provider, consumed.tenantId);
       if (consumed.row.provider !== provider)
         throw new AuthorizationStateError('wrong_provider', provider, consumed.row.tenantId);
+      // A state found through the cookie alone proves only that this browser has a flow open, not that the
+      // provider sent this error (anyone's link reaches the callback with the cookie): report a code, never
+      // the description, and only a registered one.
+      if (!echoed) {
+        const code = REGISTERED_ERRORS.has(params.error) ? params.error : 'authorization_failed';
+        throw new ProviderAuthorizationError(provider, code, undefined, consumed.row.tenantId);
+      }
       throw new ProviderAuthorizationError(
         provider,
         short(params.error),
@@ -211,6 +220,23 @@ export class AuthorizationFlowService {
   }
 
   /**
+   * The state a callback completes: the one it carries, or, for a provider that may not echo it (Formstack
+   * Sign: `callbackMayOmitState`), the one the browser's binding cookie names. `''` when there is none.
+   * @throws AuthorizationStateError `several_flows` when several of the browser's flows could be meant
+   */
+  callbackState(
+    provider: string,
+    params: AuthorizationCallbackParams,
+    cookies: Record<string, string> | undefined,
+  ): string {
+    const echoed = typeof params?.state === 'string' ? params.state : '';
+    if (echoed || this.strategies.get(provider).callbackMayOmitState !== true) return echoed;
+    const found = stateFromBindingCookies(cookies);
+    if (found.several) throw new AuthorizationStateError('several_flows', provider);
+    return found.state ?? '';
+  }
+
+  /**
    * The provider's post-connect step (DocuSign userinfo), tried a few times on transient failures. Returns
    * the metadata to record (with `connectedAt`), or undefined when it still failed: the grant is kept and
    * the refresher tries again (see `refreshDueAt`).
@@ -247,6 +273,17 @@ export class AuthorizationFlowService {
     return { signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs), now: this.options.clock };
   }
 }
+
+/** RFC 6749 §4.1.2.1: the error codes an authorization server may send back. */
+const REGISTERED_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+]);
 
 /** Callback parameters come from the browser: bound what we carry into errors and logs. */
 function short(value: string): string {

@@ -6,6 +6,7 @@ export type AuthorizationStateFailure =
   | 'wrong_provider'
   | 'other_browser'
   | 'missing'
+  | 'several_flows'
   | 'wrong_issuer'
   | 'missing_issuer';
 
@@ -17,6 +18,9 @@ const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   other_browser:
     'belongs to a connect flow started in another browser: finish it in the browser that started it ' +
     '(a forwarded authorization link cannot connect an account)',
+  several_flows:
+    'is missing, and this browser has several connect flows of this provider open, so the callback cannot ' +
+    'tell which one it completes; nothing was stored. Start the authorization again and finish one at a time',
   wrong_issuer:
     "came back from another authorization server than the connection's (RFC 9207 iss does not match; a " +
     'mix-up attempt or a misconfigured config.issuer); nothing was stored, start the authorization again',

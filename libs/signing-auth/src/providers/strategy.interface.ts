@@ -115,6 +115,14 @@ export interface SigningAuthStrategy {
    */
   describeConnection?(): ConnectionSchema | undefined;
 
+  /**
+   * Optional. `true` for providers that may redirect back without the `state` they were sent (Formstack Sign
+   * does not document echoing it): such a callback then completes the flow that the browser's binding cookie
+   * names (flows started with `bindToBrowser`, e.g. from the Connect page), with every other check as usual.
+   * Default: `false` (a callback without `state` is refused).
+   */
+  readonly callbackMayOmitState?: boolean;
+
   /** Whether this connection needs a user's consent through the authorization-code flow. */
   usesAuthorizationCode(connection: StrategyConnection): boolean;
 

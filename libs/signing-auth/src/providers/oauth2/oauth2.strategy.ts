@@ -23,6 +23,8 @@ interface OAuth2Config {
   clientAuth?: 'basic' | 'post';
   pkce?: boolean;
   apiBaseUrls?: string[];
+  /** RFC 9207 issuer identifier; see `authorizationIssuer`. */
+  issuer?: string;
 }
 
 /**
