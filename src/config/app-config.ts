@@ -68,6 +68,13 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
       );
     }
   }
+  // The library refuses these too, but only once the modules load (with a stack trace): say it first, plainly.
+  if (production && adminApi && adminTokens?.some((token) => token.length < 32)) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_ADMIN_TOKENS: every admin token must be at least 32 random characters in production; make one ' +
+        `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
   if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {
     throw new AppConfigError(
