@@ -25,9 +25,9 @@ export interface SigningAuthRateLimitStore {
 }
 
 /**
- * The default store: a map in this process's memory, at most `maxKeys` keys (addresses). When full, closed
- * windows go first, then the oldest ones, so a flood of addresses costs bounded memory (and can only make
- * the limiter forget, never block someone it should not).
+ * The default store: a map in this process's memory, at most `maxKeys` keys (addresses). When full, the
+ * oldest windows go first, so a flood of addresses costs bounded memory and time (and can only make the
+ * limiter forget, never block someone it should not).
  * @publicApi
  */
 export class MemoryRateLimitStore implements SigningAuthRateLimitStore {
@@ -40,7 +40,7 @@ export class MemoryRateLimitStore implements SigningAuthRateLimitStore {
     let window = this.windows.get(key);
     if (!window || window.resetAt <= at) {
       this.windows.delete(key);
-      this.makeRoom(at);
+      this.makeRoom();
       window = { count: 0, resetAt: at + windowMs };
       this.windows.set(key, window);
     }
@@ -54,10 +54,11 @@ export class MemoryRateLimitStore implements SigningAuthRateLimitStore {
     return Promise.resolve({ count: window.count, resetAt: new Date(window.resetAt) });
   }
 
-  private makeRoom(at: number): void {
-    if (this.windows.size < this.maxKeys) return;
-    for (const [key, window] of this.windows) if (window.resetAt <= at) this.windows.delete(key);
-    // Map order is insertion order: the oldest windows go first.
+  /**
+   * A window is (re)inserted when it opens, so map order is opening order: the first keys are the oldest
+   * windows (closed ones among them). Dropping from the front costs O(1) per new key, even under a flood.
+   */
+  private makeRoom(): void {
     for (const key of this.windows.keys()) {
       if (this.windows.size < this.maxKeys) break;
       this.windows.delete(key);
