@@ -261,8 +261,9 @@ export interface SigningAuthModuleOptions {
   /**
    * Allow URLs in a connection's config (generic OAuth 2.0 `tokenUrl`, `authorizationUrl`,
    * `apiBaseUrls`, ...) that resolve to loopback, private (RFC 1918, CGNAT, IPv6 ULA), link-local or
-   * multicast addresses: for on-premise identity providers. Cloud metadata addresses (169.254.169.254,
-   * 169.254.170.2, fd00:ec2::254) stay refused. Checked when the connection is saved and again on the
+   * multicast addresses: for on-premise identity providers. Cloud metadata and control endpoints
+   * (169.254.169.254, 169.254.170.2, 169.254.170.23, Azure WireServer 168.63.129.16, fd00:ec2::254, … — see
+   * docs/threat-model.md §2) stay refused. Checked when the connection is saved and again on the
    * address each connection is made to. Default: `false` (loopback alone is allowed in development mode).
    */
   allowPrivateNetworks?: boolean;
