@@ -16,7 +16,7 @@ import { RootController } from './root/root.controller.js';
  */
 @Module({
   imports: [
-    appConfigModule,
+    appConfigModule(),
     TypeOrmModule.forRootAsync({ inject: [ConfigService], useFactory: typeOrmOptions }),
     ScheduleModule.forRoot(),
     EventEmitterModule.forRoot(),

@@ -16,7 +16,7 @@ import { CliUsageError, EXIT, runCommand } from './cli-runner.js';
  */
 await runCommand('keys:add', async () => {
   const values = parseOptions();
-  const config = validateAppConfig(process.env);
+  const config = validateAppConfig(process.env, { adminApi: false });
   if (!config.encryptionKeys) {
     const file = devSecretsPath(config);
     if (!existsSync(file)) {

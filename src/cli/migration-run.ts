@@ -10,7 +10,7 @@ import { EXIT, runCommand } from './cli-runner.js';
  */
 await runCommand('migration:run', async () => {
   const dataSource = new DataSource({
-    ...(await dataSourceOptions(validateAppConfig(process.env))),
+    ...(await dataSourceOptions(validateAppConfig(process.env, { adminApi: false }))),
     migrationsRun: false,
   });
   try {

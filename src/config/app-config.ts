@@ -31,7 +31,14 @@ export class AppConfigError extends Error {
   override readonly name = 'AppConfigError';
 }
 
-export function validateAppConfig(env: Record<string, unknown>): AppConfig {
+/** What the process serves: a CLI command (sweep, key rotation, migrations) serves no admin API. */
+export interface AppConfigNeeds {
+  /** Whether admin tokens are needed (production refuses to start without them). Default: `true`. */
+  adminApi?: boolean;
+}
+
+export function validateAppConfig(env: Record<string, unknown>, needs: AppConfigNeeds = {}): AppConfig {
+  const adminApi = needs.adminApi ?? true;
   const str = (name: string): string | undefined => {
     const value = env[name];
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -52,7 +59,9 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
   if (production) {
     const missing = [
       !encryptionKeys && 'SIGNING_AUTH_ENCRYPTION_KEYS (id:base64key,... — the first key is active)',
-      !adminTokens?.length && 'SIGNING_AUTH_ADMIN_TOKENS (comma-separated bearer tokens for the admin API)',
+      adminApi &&
+        !adminTokens?.length &&
+        'SIGNING_AUTH_ADMIN_TOKENS (comma-separated bearer tokens for the admin API)',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new AppConfigError(
@@ -60,6 +69,13 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
           'Development keys are generated only outside production.',
       );
     }
+  }
+  // The library refuses these too, but only once the modules load (with a stack trace): say it first, plainly.
+  if (production && adminApi && adminTokens?.some((token) => token.length < 32)) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_ADMIN_TOKENS: every admin token must be at least 32 random characters in production; make one ' +
+        `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
   }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
   if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {

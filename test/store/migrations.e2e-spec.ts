@@ -32,6 +32,7 @@ describe('migrations', () => {
       'PendingAuthorizationKind1764700000000',
       'ConnectionCounts1765100000000',
       'ConnectSessions1766000000000',
+      'SealConsentLinks1766100000000',
     ]);
     expect(await tables()).toEqual([
       'signing_auth_connect_sessions',
@@ -56,6 +57,8 @@ describe('migrations', () => {
     // Running again is a no-op.
     expect(await dataSource.runMigrations()).toEqual([]);
 
+    await dataSource.undoLastMigration(); // SealConsentLinks: data only
+    expect(await tables()).toHaveLength(3);
     await dataSource.undoLastMigration();
     expect(await tables()).toHaveLength(3);
     await dataSource.undoLastMigration();

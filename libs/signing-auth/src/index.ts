@@ -75,3 +75,8 @@ export type {
   ConnectionPartSchema,
   ConnectionFieldSchema,
 } from './providers/shared/connection-schema.js';
+export {
+  MemoryRateLimitStore,
+  type RateLimitWindow,
+  type SigningAuthRateLimitStore,
+} from './admin/throttle/rate-limit-store.js';

@@ -1,4 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { SigningAuthRateLimitStore } from './admin/throttle/rate-limit-store.js';
 import type { EncryptionKey } from './crypto/keyring.js';
 import type { SigningAuthStrategy } from './providers/strategy.interface.js';
 
@@ -123,7 +124,11 @@ export interface SweepOptions {
  * @publicApi
  */
 export interface AdminApiOptions {
-  /** Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. */
+  /**
+   * Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. Outside
+   * development mode each must be at least 32 characters (the app refuses to start otherwise); make one
+   * with `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`.
+   */
   tokens?: string[];
   /** Your own guard class instead of the default token guard (e.g. one that limits an admin to some tenants). */
   guard?: Type<CanActivate>;
@@ -131,6 +136,25 @@ export interface AdminApiOptions {
   successRedirectUrl?: string;
   /** Where the OAuth callback redirects after a failed connect (query: tenantId, provider, error). */
   failureRedirectUrl?: string;
+  /**
+   * Limits guessing, per client address (Express's `request.ip`: behind a reverse proxy set `trust proxy`):
+   * wrong admin tokens (the built-in token check; not a custom `guard`) and OAuth callbacks without a live
+   * state each count one failure; after `maxFailures` in a window of `windowSeconds` the address is answered
+   * `429` with `Retry-After` on that door until the window closes. Successes are never counted. `store`
+   * counts in memory by default, per replica: behind several replicas pass a shared one. `false` turns the
+   * limit off. Default: `{ maxFailures: 20, windowSeconds: 60 }`.
+   */
+  rateLimit?: AdminRateLimitOptions | false;
+}
+
+/** See {@link AdminApiOptions.rateLimit}. @publicApi */
+export interface AdminRateLimitOptions {
+  /** Failures an address may make in one window before it is answered 429. Default: `20`. */
+  maxFailures?: number;
+  /** The window's length. Default: `60`. */
+  windowSeconds?: number;
+  /** Where the counts live. Default: a `MemoryRateLimitStore` in this process. */
+  store?: SigningAuthRateLimitStore;
 }
 
 /**
@@ -307,8 +331,9 @@ export interface SigningAuthModuleOptions {
   /**
    * Allow URLs in a connection's config (generic OAuth 2.0 `tokenUrl`, `authorizationUrl`,
    * `apiBaseUrls`, ...) that resolve to loopback, private (RFC 1918, CGNAT, IPv6 ULA), link-local or
-   * multicast addresses: for on-premise identity providers. Cloud metadata addresses (169.254.169.254,
-   * 169.254.170.2, fd00:ec2::254) stay refused. Checked when the connection is saved and again on the
+   * multicast addresses: for on-premise identity providers. Cloud metadata and control endpoints
+   * (169.254.169.254, 169.254.170.2, 169.254.170.23, Azure WireServer 168.63.129.16, fd00:ec2::254, … — see
+   * docs/threat-model.md §2) stay refused. Checked when the connection is saved and again on the
    * address each connection is made to. Default: `false` (loopback alone is allowed in development mode).
    */
   allowPrivateNetworks?: boolean;

@@ -17,6 +17,7 @@ import { ConnectSessionEvents } from './admin/connect-session-events.js';
 import { ConnectSessionGate } from './admin/connect-session.gate.js';
 import { ConnectSessionRepository } from './connect-sessions/connect-session.repository.js';
 import { ConnectSessionsService } from './connect-sessions/connect-sessions.service.js';
+import { FailureThrottle } from './admin/throttle/failure-throttle.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -88,6 +89,7 @@ export function createCoreProviders(
     SigningAuthMetrics,
     AdminBodyErrors,
     ...CONNECT_SESSION_PROVIDERS,
+    FailureThrottle,
     ...TOKEN_LIFECYCLE_PROVIDERS,
     ...HTTP_PROVIDERS,
   ];

@@ -116,6 +116,7 @@ export function resolveOptions(
     );
   }
   assertNoSessionPrefix(admin.tokens);
+  if (extras.adminApi && !developmentMode) assertLongAdminTokens(admin.tokens ?? []);
   return {
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
@@ -160,6 +161,22 @@ export function resolveOptions(
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
   };
+}
+
+/** Shorter admin tokens are refused outside development mode: a bearer token is guessed, not cracked. */
+const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function assertLongAdminTokens(tokens: readonly string[]): void {
+  const short = tokens.filter((token) => token.length > 0 && token.length < MIN_ADMIN_TOKEN_LENGTH);
+  if (short.length === 0) return;
+  // Neither the token nor its position is named: a log line must not narrow a guess.
+  throw new Error(
+    `signing-auth: ${short.length === 1 ? 'an admin token is' : `${short.length} admin tokens are`} shorter than ` +
+      `${MIN_ADMIN_TOKEN_LENGTH} characters (admin.tokens / SIGNING_AUTH_ADMIN_TOKENS); outside development mode ` +
+      'every admin token must be at least 32 random characters. Make one with ' +
+      `\`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\` ` +
+      '(or `openssl rand -base64 32`).',
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import {
 } from './connection.errors.js';
 import type { ConnectionEntity } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionCipher } from './connection-cipher.js';
 import { toConnectionView, type ConnectionView } from './connection-view.js';
 
 /** Tenant ids appear in URLs and logs: keep them to a safe, readable alphabet. */
@@ -48,6 +49,7 @@ export class ConnectionsService {
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
     private readonly tester: ConnectionTester,
+    private readonly cipher: ConnectionCipher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly budgets: RateLimitBudgets,
   ) {
@@ -126,7 +128,11 @@ export class ConnectionsService {
           status: unreachable ? 'error' : 'needs_reauth',
           lastError: outcome.reason,
           // Unreachable: never accepted, so the retry must verify again (unverified-connection.ts).
-          metadata: consentUrl ? { consentUrl } : unreachable ? { [UNVERIFIED_MARKER]: true } : {},
+          metadata: consentUrl
+            ? { consentUrl: this.cipher.sealConsentUrl(tenantId, provider, consentUrl) }
+            : unreachable
+              ? { [UNVERIFIED_MARKER]: true }
+              : {},
           nextRefreshAt: retryAt,
         },
         now,
@@ -134,7 +140,12 @@ export class ConnectionsService {
       if (row) await this.tokenChanges.announce(tenantId, provider, row.version);
     }
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
-    return toConnectionView(row);
+    return this.view(row);
+  }
+
+  /** The view, with the row's sealed consent link opened. */
+  private view(row: ConnectionEntity): ConnectionView {
+    return toConnectionView(row, this.cipher.consentUrlOf(row));
   }
 
   /**
@@ -158,12 +169,12 @@ export class ConnectionsService {
 
   async find(tenantId: string, provider: string): Promise<ConnectionView | null> {
     const row = await this.connections.findOne(tenantId, provider);
-    return row ? this.budgets.decorate(toConnectionView(row)) : null;
+    return row ? this.budgets.decorate(this.view(row)) : null;
   }
 
   async list(tenantId: string): Promise<ConnectionView[]> {
     return (await this.connections.listByTenant(tenantId)).map((row) =>
-      this.budgets.decorate(toConnectionView(row)),
+      this.budgets.decorate(this.view(row)),
     );
   }
 

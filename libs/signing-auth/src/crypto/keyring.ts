@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidEncryptionKeysError } from './crypto.errors.js';
 import { optionName } from '../common/option-names.js';
 
@@ -48,16 +49,67 @@ function keyBytes(id: string, key: Buffer | string | undefined): Buffer {
   }
   if (isWeakKey(bytes)) {
     throw new InvalidEncryptionKeysError(
-      `signing-auth: encryption key "${id}" is not random (a repeated byte, few distinct bytes or a ` +
-        `sequence): use 32 random bytes. ${GENERATE}`,
+      `signing-auth: encryption key "${id}" is not random (a repeated byte, few distinct bytes, a ` +
+        `sequence, text typed as a key or the hash of a common password): use 32 random bytes. ${GENERATE}`,
     );
   }
   return bytes;
 }
 
+/**
+ * Passwords people hash into "a key" (`echo -n password | sha256sum`, `echo password | sha256sum`). A hash
+ * of a guessable word looks random byte by byte, so only a list catches it; the list is short on purpose:
+ * it stops the placeholders that end up in real deployments, not a dictionary attack.
+ */
+const GUESSABLE_WORDS = [
+  '',
+  'password',
+  'Password',
+  'password1',
+  'Password1',
+  'passw0rd',
+  'secret',
+  'Secret',
+  'changeme',
+  'changeit',
+  'admin',
+  'root',
+  'test',
+  'testing',
+  'example',
+  'default',
+  'key',
+  'secretkey',
+  'secret-key',
+  'secret_key',
+  'encryptionkey',
+  'encryption-key',
+  'encryption_key',
+  'mysecret',
+  'mysecretkey',
+  'letmein',
+  'qwerty',
+  '123456',
+  '12345678',
+  '123456789',
+  '1234567890',
+  'abc123',
+  'signing-auth',
+  'signingauth',
+];
+const GUESSABLE_HASHES = new Set(
+  GUESSABLE_WORDS.flatMap((word) => [word, `${word}\n`]).map((text) =>
+    createHash('sha256').update(text, 'utf8').digest('hex'),
+  ),
+);
+/** 32 random bytes are all printable ASCII with probability (95/256)^32 ≈ 1.6e-14: such a key is a passphrase. */
+const PRINTABLE = (byte: number): boolean => byte >= 0x20 && byte <= 0x7e;
+
 /** @internal */
 export function isWeakKey(bytes: Buffer): boolean {
   if (new Set(bytes).size < MIN_DISTINCT_BYTES) return true;
+  if (bytes.every(PRINTABLE)) return true;
+  if (GUESSABLE_HASHES.has(bytes.toString('hex'))) return true;
   const step = (bytes[1]! - bytes[0]! + 256) % 256;
   return bytes.every((b, i) => i === 0 || (b - bytes[i - 1]! + 256) % 256 === step);
 }

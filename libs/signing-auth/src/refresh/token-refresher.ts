@@ -74,7 +74,7 @@ export class TokenRefresher {
         continue; // fenced out while we held it: look again
       }
       const row = await this.leases.findOne(tenantId, provider);
-      assertServable(row, tenantId, provider, request.allowReauth);
+      assertServable(row, tenantId, provider, request.allowReauth, (r) => this.cipher.consentUrlOf(r));
       const connection = openConnection(this.cipher, row);
       if (request.satisfied(row, connection, now)) return { row, connection, refreshed: false };
       if (Date.now() > giveUpAt) {
@@ -106,7 +106,7 @@ export class TokenRefresher {
         lease.held = false; // the parked grant's write-back keeps this lease until it is written
         return this.serveParked(parked, request, now);
       }
-      assertServable(row, tenantId, provider, request.allowReauth);
+      assertServable(row, tenantId, provider, request.allowReauth, (r) => this.cipher.consentUrlOf(r));
       let connection: DecryptedConnection;
       let strategy: SigningAuthStrategy;
       try {

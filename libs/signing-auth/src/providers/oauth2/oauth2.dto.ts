@@ -23,6 +23,20 @@ export class OAuth2ConfigDto {
   @IsProviderUrl()
   authorizationUrl?: string;
 
+  /**
+   * RFC 9207 issuer identifier of the authorization server. When set, the callback must carry `iss` equal to
+   * it (mix-up defence for tenants sharing the one oauth2 callback path); leave it out for servers that do
+   * not send `iss`.
+   */
+  @Field({
+    label: 'Issuer',
+    help: "The authorization server's issuer (RFC 9207); when set, its authorization responses must name it in iss",
+  })
+  @IsOptional()
+  @MaxLength(2048)
+  @IsProviderUrl()
+  issuer?: string;
+
   @Field({ label: 'Token URL', help: "The provider's token endpoint (https)" })
   @IsProviderUrl()
   tokenUrl!: string;
