@@ -58,10 +58,10 @@ describe('migrations', () => {
     expect(await dataSource.runMigrations()).toEqual([]);
 
     await dataSource.undoLastMigration(); // SealConsentLinks: data only
+    expect(await tables()).toHaveLength(4);
+    await dataSource.undoLastMigration(); // ConnectSessions
     expect(await tables()).toHaveLength(3);
-    await dataSource.undoLastMigration();
-    expect(await tables()).toHaveLength(3);
-    await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration(); // ConnectionCounts
     expect(await tables()).toHaveLength(2);
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
