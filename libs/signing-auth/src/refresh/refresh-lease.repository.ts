@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { In, type DataSource } from 'typeorm';
-import { guardDatabase, queryRows, type Row } from '../common/query-rows.js';
+import { guardDatabase, queryRows, type Row, type SigningAuthDatabaseError } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
 import type { ConnectionStatus } from '../connections/connection-status.js';
@@ -23,6 +23,13 @@ export interface RefreshedWrite {
     refreshTokenIssuedAt: Date | null;
   };
 }
+
+/** Notifies the other replicas that this updated row's token changed (tenant, provider, version: no secret). */
+const NOTIFY_CHANGED = `pg_notify('${TOKEN_CHANGED_CHANNEL}',
+  json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text)`;
+
+/** SQLSTATE of `too many notifications in the NOTIFY queue` (program_limit_exceeded). */
+const NOTIFY_QUEUE_FULL = '54000';
 
 /** Milliseconds left on the lease, measured by the database when the statement ran. */
 const LEASE_LEFT_MS = `(extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8`;
@@ -47,6 +54,62 @@ export const CLAIM_DUE_SQL = `UPDATE "signing_auth_connections"
        FOR UPDATE SKIP LOCKED)
       AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
     RETURNING "id", ${LEASE_LEFT_MS} AS "left"`;
+
+/** A statement that notifies, and the same statement without the notification (for a full NOTIFY queue). */
+interface NotifyingSql {
+  notifying: string;
+  quiet: string;
+}
+
+function bothWays(sql: (notify: boolean) => string): NotifyingSql {
+  return { notifying: sql(true), quiet: sql(false) };
+}
+
+/** The refreshed-grant write-back of {@link RefreshLeaseRepository.storeRefreshedMany}. */
+const STORE_REFRESHED_SQL = bothWays(
+  (notify) => `WITH "input" AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[],
+           $7::boolean[], $8::text[], $9::boolean[], $10::timestamptz[], $11::jsonb[], $12::jsonb[],
+           $13::timestamptz[], $14::timestamptz[], $15::boolean[], $16::timestamptz[])
+           AS i("id", "owner", "version", "access", "token_type", "expires_at", "set_refresh", "refresh",
+             "set_refresh_expiry", "refresh_expires_at", "scopes", "metadata", "now", "next_refresh_at",
+             "mark_used", "refresh_issued_at")
+       ), "updated" AS (
+         UPDATE "signing_auth_connections" AS c SET
+           "access_token_ciphertext" = i."access", "token_type" = i."token_type",
+           "access_token_expires_at" = i."expires_at",
+           "refresh_token_ciphertext" = CASE WHEN i."set_refresh" THEN i."refresh" ELSE c."refresh_token_ciphertext" END,
+           "refresh_token_issued_at" = i."refresh_issued_at",
+           "refresh_token_expires_at" = CASE WHEN i."set_refresh_expiry" THEN i."refresh_expires_at"
+             ELSE c."refresh_token_expires_at" END,
+           "scopes" = COALESCE(i."scopes", c."scopes"),
+           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending') || i."metadata",
+           "status" = 'active', "failure_count" = 0, "last_error" = NULL,
+           "last_refreshed_at" = i."now", "next_refresh_at" = i."next_refresh_at",
+           "last_used_at" = CASE WHEN i."mark_used" THEN i."now" ELSE c."last_used_at" END,
+           "lease_owner" = NULL, "lease_expires_at" = NULL,
+           "version" = c."version" + 1, "updated_at" = i."now"
+         FROM "input" AS i
+         WHERE c."id" = i."id" AND c."lease_owner" = i."owner" AND c."version" = i."version"
+         RETURNING c."id", c."tenant_id", c."provider", c."version")
+       SELECT "id", "version", ${notify ? NOTIFY_CHANGED : 'NULL'} AS "n" FROM "updated"`,
+);
+
+/** The failure write of {@link RefreshLeaseRepository.storeFailure}. */
+const STORE_FAILURE_SQL = bothWays(
+  (notify) => `WITH "updated" AS (
+         UPDATE "signing_auth_connections" SET
+           "status" = $4, "failure_count" = $5, "last_error" = $6, "next_refresh_at" = $7,
+           "metadata" = "metadata" || $8::jsonb,
+           "lease_owner" = NULL, "lease_expires_at" = NULL,
+           "version" = "version" + (CASE WHEN $9::boolean THEN 1 ELSE 0 END), "updated_at" = $10
+         WHERE "id" = $1 AND "version" = $3 AND (CASE WHEN $2::text IS NULL
+           THEN ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
+           ELSE "lease_owner" = $2 END)
+         RETURNING "tenant_id", "provider", "version")
+       SELECT "version", CASE WHEN $9::boolean THEN ${notify ? NOTIFY_CHANGED : 'NULL'} END AS "n"
+         FROM "updated"`,
+);
 
 /** Which connections a sweep pass may take (absent: all). */
 export interface SweepScope {
@@ -77,6 +140,9 @@ export interface RefreshFailureWrite {
 export class RefreshLeaseRepository {
   /** Local monotonic deadline of each lease this replica holds, keyed by the row object it claimed. */
   private readonly deadlines = new WeakMap<ConnectionEntity, number>();
+  private readonly logger = new Logger('SigningAuthLeases');
+  /** When the NOTIFY-queue warning was last logged (performance.now()); it says the same each time. */
+  private notifyQueueWarnedAt = -Infinity;
 
   constructor(
     @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -213,35 +279,9 @@ export class RefreshLeaseRepository {
    */
   async storeRefreshedMany(writes: readonly RefreshedWrite[]): Promise<Map<string, number>> {
     const columns = writes.map((w) => this.refreshedValues(w));
-    const rows = await this.run(
-      `WITH "input" AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[],
-           $7::boolean[], $8::text[], $9::boolean[], $10::timestamptz[], $11::jsonb[], $12::jsonb[],
-           $13::timestamptz[], $14::timestamptz[], $15::boolean[], $16::timestamptz[])
-           AS i("id", "owner", "version", "access", "token_type", "expires_at", "set_refresh", "refresh",
-             "set_refresh_expiry", "refresh_expires_at", "scopes", "metadata", "now", "next_refresh_at",
-             "mark_used", "refresh_issued_at")
-       ), "updated" AS (
-         UPDATE "signing_auth_connections" AS c SET
-           "access_token_ciphertext" = i."access", "token_type" = i."token_type",
-           "access_token_expires_at" = i."expires_at",
-           "refresh_token_ciphertext" = CASE WHEN i."set_refresh" THEN i."refresh" ELSE c."refresh_token_ciphertext" END,
-           "refresh_token_issued_at" = i."refresh_issued_at",
-           "refresh_token_expires_at" = CASE WHEN i."set_refresh_expiry" THEN i."refresh_expires_at"
-             ELSE c."refresh_token_expires_at" END,
-           "scopes" = COALESCE(i."scopes", c."scopes"),
-           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending') || i."metadata",
-           "status" = 'active', "failure_count" = 0, "last_error" = NULL,
-           "last_refreshed_at" = i."now", "next_refresh_at" = i."next_refresh_at",
-           "last_used_at" = CASE WHEN i."mark_used" THEN i."now" ELSE c."last_used_at" END,
-           "lease_owner" = NULL, "lease_expires_at" = NULL,
-           "version" = c."version" + 1, "updated_at" = i."now"
-         FROM "input" AS i
-         WHERE c."id" = i."id" AND c."lease_owner" = i."owner" AND c."version" = i."version"
-         RETURNING c."id", c."tenant_id", c."provider", c."version")
-       SELECT "id", "version", pg_notify('${TOKEN_CHANGED_CHANNEL}',
-                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) AS "n"
-         FROM "updated"`,
+    const rows = await this.runNotifying(
+      STORE_REFRESHED_SQL,
+
       Array.from({ length: 16 }, (_, i) => columns.map((values) => values[i])),
     );
     return new Map(rows.map((r) => [r.id as string, Number(r.version)]));
@@ -283,20 +323,9 @@ export class RefreshLeaseRepository {
     failure: RefreshFailureWrite,
     now: Date,
   ): Promise<number | null> {
-    const rows = await this.run(
-      `WITH "updated" AS (
-         UPDATE "signing_auth_connections" SET
-           "status" = $4, "failure_count" = $5, "last_error" = $6, "next_refresh_at" = $7,
-           "metadata" = "metadata" || $8::jsonb,
-           "lease_owner" = NULL, "lease_expires_at" = NULL,
-           "version" = "version" + (CASE WHEN $9::boolean THEN 1 ELSE 0 END), "updated_at" = $10
-         WHERE "id" = $1 AND "version" = $3 AND (CASE WHEN $2::text IS NULL
-           THEN ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-           ELSE "lease_owner" = $2 END)
-         RETURNING "tenant_id", "provider", "version")
-       SELECT "version", CASE WHEN $9::boolean THEN pg_notify('${TOKEN_CHANGED_CHANNEL}',
-                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) END AS "n"
-         FROM "updated"`,
+    const rows = await this.runNotifying(
+      STORE_FAILURE_SQL,
+
       [
         row.id,
         owner,
@@ -340,5 +369,34 @@ export class RefreshLeaseRepository {
 
   private run(sql: string, params: unknown[]): Promise<Row[]> {
     return queryRows(this.dataSource, sql, params);
+  }
+
+  /**
+   * Runs a write that notifies the other replicas, and when the notification cannot be queued (the
+   * server's NOTIFY queue is full: the whole transaction fails at commit with SQLSTATE 54000) runs it
+   * again without one. The write is what must never be lost — a rotating provider has spent the old
+   * refresh token; a lost notification only leaves other replicas serving the replaced token until their
+   * cache entry's own refresh time (docs/scale.md, LISTEN/NOTIFY). Both tries are fenced the same way, and
+   * the first left nothing behind (it rolled back), so the second is the same write.
+   */
+  private async runNotifying(sql: NotifyingSql, params: unknown[]): Promise<Row[]> {
+    try {
+      return await this.run(sql.notifying, params);
+    } catch (error) {
+      if ((error as SigningAuthDatabaseError).code !== NOTIFY_QUEUE_FULL) throw error;
+      this.warnNotifyQueueFull();
+      return this.run(sql.quiet, params);
+    }
+  }
+
+  private warnNotifyQueueFull(): void {
+    const now = performance.now();
+    if (now - this.notifyQueueWarnedAt < 60_000) return;
+    this.notifyQueueWarnedAt = now;
+    this.logger.warn(
+      'The database refused a token-change notification (NOTIFY queue full, SQLSTATE 54000): writes go on ' +
+        'without notifying; other replicas serve replaced tokens until their cache entries expire. Find the ' +
+        'session holding the queue: SELECT pg_notification_queue_usage(); pg_stat_activity (long transactions)',
+    );
   }
 }
