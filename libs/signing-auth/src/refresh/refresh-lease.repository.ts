@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { In, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { guardDatabase, queryRows, type Row, type SigningAuthDatabaseError } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
+import { connectionsFromRows } from '../connections/connection-rows.js';
 import type { ConnectionStatus } from '../connections/connection-status.js';
 import { ConnectionEntity } from '../connections/connection.entity.js';
 import type { TokenGrant } from '../providers/strategy.interface.js';
@@ -53,7 +54,7 @@ export const CLAIM_DUE_SQL = `UPDATE "signing_auth_connections"
        LIMIT $3
        FOR UPDATE SKIP LOCKED)
       AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-    RETURNING "id", ${LEASE_LEFT_MS} AS "left"`;
+    RETURNING *, ${LEASE_LEFT_MS} AS "left"`;
 
 /** A statement that notifies, and the same statement without the notification (for a full NOTIFY queue). */
 interface NotifyingSql {
@@ -156,7 +157,8 @@ export class RefreshLeaseRepository {
   }
 
   /**
-   * Takes the lease if it is free or lapsed; returns the re-read row, or null when another holds it.
+   * Takes the lease if it is free or lapsed; returns the row as the claiming statement left it (one
+   * statement, no read-back), or null when another holds it.
    * The lease's expiry is set and judged on the database's clock (`clock_timestamp()`), never a replica's:
    * replicas whose clocks disagree still agree on who holds a lease (docs/decisions/006).
    */
@@ -172,14 +174,12 @@ export class RefreshLeaseRepository {
           SET "lease_owner" = $3, "lease_expires_at" = clock_timestamp() + $4 * interval '1 millisecond'
         WHERE "tenant_id" = $1 AND "provider" = $2
           AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-        RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
+        RETURNING *, ${LEASE_LEFT_MS} AS "left"`,
       [tenantId, provider, owner, leaseMs],
     );
     if (rows.length === 0) return null;
-    const row = await guardDatabase(() =>
-      this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string }),
-    );
-    if (row) this.deadlines.set(row, sent + Number(rows[0].left));
+    const [row] = connectionsFromRows(this.dataSource, rows);
+    this.deadlines.set(row, sent + Number(rows[0].left));
     return row;
   }
 
@@ -205,12 +205,8 @@ export class RefreshLeaseRepository {
       scope.providers ?? null,
       scope.tenantIds ?? null,
     ]);
-    if (rows.length === 0) return [];
-    const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
-    const claimed = await guardDatabase(() =>
-      this.dataSource.getRepository(ConnectionEntity).findBy({ id: In(rows.map((r) => r.id as string)) }),
-    );
-    for (const row of claimed) this.deadlines.set(row, sent + (left.get(row.id) ?? 0));
+    const claimed = connectionsFromRows(this.dataSource, rows);
+    claimed.forEach((row, i) => this.deadlines.set(row, sent + Number(rows[i].left)));
     return claimed;
   }
 
