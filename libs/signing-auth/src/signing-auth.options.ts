@@ -181,9 +181,11 @@ export interface SigningAuthModuleOptions {
    */
   activeKeyId?: string;
   /**
-   * At start the library counts stored values per key id. A key id that `encryptionKeys` lacks is always one
-   * warning (with the counts) and shows in the health details as `missingKeys`; with `true` the app refuses to
-   * start instead (InvalidEncryptionKeysError). Default: `false`.
+   * After start the library counts stored values per key id (in the background: it reads every encrypted
+   * column, seconds at a million rows; health details say `keysChecking` meanwhile). A key id that
+   * `encryptionKeys` lacks is always one warning (with the counts) and shows in the health details as
+   * `missingKeys`; with `true` the count runs before start and the app refuses to start instead
+   * (InvalidEncryptionKeysError). Default: `false`.
    */
   requireKeysForStoredValues?: boolean;
   /**
