@@ -216,7 +216,11 @@ export interface SigningAuthModuleOptions {
   refresh?: RefreshOptions;
   /** The scheduled sweep. */
   sweep?: SweepOptions;
-  /** Most tokens kept in the in-process cache (LRU). Default: `10000`. */
+  /**
+   * Most tokens kept in the in-process cache (LRU), ~1–2 KB each. Size it to the connections one replica
+   * serves within an access token's lifetime (docs/scale.md, "Reads"); every miss is a row read and a
+   * decrypt. Default: `10000`.
+   */
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;
