@@ -7,7 +7,7 @@
  * be taken on a busy machine. See docs/decisions/031.
  *
  * One cycle: the sweep's claim statement (CLAIM_DUE_SQL, the library's own text) takes the 50 rows due
- * first and commits; releasing them (one statement, as `release()` does row by row) commits. The cycles run
+ * first and commits; releasing them by id (one statement, as `release()` does row by row) commits. The cycles run
  * in a procedure on the server (`EXECUTE … USING`, COMMIT after each statement) so that 100,000 of them
  * are not 200,000 round trips.
  */
@@ -18,7 +18,7 @@ import { SIGNING_AUTH_ENTITIES, SIGNING_AUTH_MIGRATIONS } from 'signing-auth';
 import { createBenchDatabase } from './lib/bench-database.js';
 import { internal } from './lib/internals.js';
 import type { BenchContext } from './lib/kit.js';
-import { RELEASE_ALL } from './scale/claim-statement.js';
+import { RELEASE_CLAIMED } from './scale/claim-statement.js';
 
 const BATCH = 50;
 const DUE = 500;
@@ -46,14 +46,16 @@ const VARIANTS: Variant[] = [
 const CYCLES_PROCEDURE = `
   CREATE PROCEDURE bench_claim_cycles(n int, claim text, release text, owner text, batch int)
   LANGUAGE plpgsql AS $$
-  DECLARE claimed bigint;
+  DECLARE ids uuid[];
   BEGIN
     FOR i IN 1..n LOOP
-      EXECUTE claim USING owner, 30000, batch, now(), NULL::text[], NULL::text[];
-      GET DIAGNOSTICS claimed = ROW_COUNT;
-      IF claimed <> batch THEN RAISE EXCEPTION 'cycle %: claimed % of %', i, claimed, batch; END IF;
+      EXECUTE format('WITH claimed AS (%s) SELECT array_agg(id) FROM claimed', claim)
+        INTO ids USING owner, 30000, batch, now(), NULL::text[], NULL::text[];
+      IF cardinality(ids) IS DISTINCT FROM batch THEN
+        RAISE EXCEPTION 'cycle %: claimed % of %', i, cardinality(ids), batch;
+      END IF;
       COMMIT;
-      EXECUTE release USING owner;
+      EXECUTE release USING owner, ids;
       COMMIT;
     END LOOP;
   END $$`;
@@ -96,7 +98,7 @@ export async function run(ctx: BenchContext): Promise<void> {
           await client.query('CALL bench_claim_cycles($1, $2, $3, $4, $5)', [
             at - done,
             CLAIM_DUE_SQL,
-            RELEASE_ALL,
+            RELEASE_CLAIMED,
             owner,
             BATCH,
           ]);
