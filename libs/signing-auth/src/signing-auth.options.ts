@@ -272,9 +272,11 @@ export interface SigningAuthModuleOptions {
    */
   activeKeyId?: string;
   /**
-   * At start the library counts stored values per key id. A key id that `encryptionKeys` lacks is always one
-   * warning (with the counts) and shows in the health details as `missingKeys`; with `true` the app refuses to
-   * start instead (InvalidEncryptionKeysError). Default: `false`.
+   * After start the library counts stored values per key id (in the background: it reads every encrypted
+   * column, seconds at a million rows; health details say `keysChecking` meanwhile). A key id that
+   * `encryptionKeys` lacks is always one warning (with the counts) and shows in the health details as
+   * `missingKeys`; with `true` the count runs before start and the app refuses to start instead
+   * (InvalidEncryptionKeysError). Default: `false`.
    */
   requireKeysForStoredValues?: boolean;
   /**
@@ -305,7 +307,11 @@ export interface SigningAuthModuleOptions {
   refresh?: RefreshOptions;
   /** The scheduled sweep. */
   sweep?: SweepOptions;
-  /** Most tokens kept in the in-process cache (LRU). Default: `10000`. */
+  /**
+   * Most tokens kept in the in-process cache (LRU), ~1–2 KB each. Size it to the connections one replica
+   * serves within an access token's lifetime (docs/scale.md, "Reads"); every miss is a row read and a
+   * decrypt. Default: `10000`.
+   */
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;

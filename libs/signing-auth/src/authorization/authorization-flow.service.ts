@@ -30,6 +30,7 @@ import {
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
 import { issuerRefusal } from './issuer-check.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
+import { withDeadline } from '../common/deadline.js';
 
 /** Pauses between attempts of the post-connect step within one callback (then the sweep takes over). */
 const POST_CONNECT_DELAYS_MS = [250, 1_000];
@@ -199,12 +200,9 @@ export class AuthorizationFlowService {
     });
     if (!strategy.exchangeCode) throw new AuthorizationNotSupportedError(tenantId, provider);
 
-    const context = this.context();
-    const grant = await strategy.exchangeCode(
-      connection,
-      { code: params.code, redirectUri: pending.redirectUri, codeVerifier },
-      context,
-    );
+    const exchangeCode = strategy.exchangeCode.bind(strategy);
+    const code = { code: params.code, redirectUri: pending.redirectUri, codeVerifier };
+    const grant = await this.withContext((context) => exchangeCode(connection, code, context));
     // The grant first: a new refresh token must never be lost to a userinfo outage that follows.
     // `accountPending` makes `docusignAccountBase` fail typed, and the sweep retry, until the account is known.
     let stored = await this.connections.storeConnectedGrant(
@@ -265,7 +263,9 @@ export class AuthorizationFlowService {
   ): Promise<Record<string, unknown> | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const metadata = await strategy.afterConnect!(connection, grant, this.context());
+        const metadata = await this.withContext((context) =>
+          strategy.afterConnect!(connection, grant, context),
+        );
         const at = this.options.clock().toISOString();
         return { ...metadata, connectedAt: at, accountCheckedAt: at };
       } catch (error) {
@@ -286,8 +286,11 @@ export class AuthorizationFlowService {
     }
   }
 
-  private context(): StrategyContext {
-    return { signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs), now: this.options.clock };
+  /** One provider call with its own cancellable time limit (no timer left behind once it answered). */
+  private withContext<T>(call: (context: StrategyContext) => Promise<T>): Promise<T> {
+    return withDeadline(this.options.refresh.providerTimeoutMs, (signal) =>
+      call({ signal, now: this.options.clock }),
+    );
   }
 }
 

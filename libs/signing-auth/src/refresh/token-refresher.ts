@@ -139,12 +139,14 @@ export class TokenRefresher {
           ? await strategy.verify!(connection, context)
           : await strategy.refresh(connection, context);
       } catch (error) {
+        request.onProviderDone?.();
         const failed = { row, connection, strategy, error, request, owner: this.owner, started };
         return await this.failures.handle(failed, lease);
       } finally {
         timeout.clear();
       }
       grant = await this.withConnectMetadata(row, strategy, connection, grant);
+      request.onProviderDone?.();
       return await this.store(row, connection, strategy, grant, request, started, lease);
     } finally {
       if (lease.held) await this.leases.release(row, this.owner).catch(() => undefined);
