@@ -27,12 +27,8 @@ export function signingAuthOptions(configService: ConfigService): SigningAuthMod
     publicUrl: app.publicUrl,
     hosts: app.hosts,
     sweep: app.sweepCron ? { cron: app.sweepCron } : undefined,
-    // The OAuth callback sends the admin's browser back to the Connect page with the outcome.
-    admin: {
-      tokens: secrets.adminTokens,
-      successRedirectUrl: `${app.publicUrl}/connect/`,
-      failureRedirectUrl: `${app.publicUrl}/connect/`,
-    },
+    // With connectPage (app.module.ts) the OAuth callback sends the browser back to the page by itself.
+    admin: { tokens: secrets.adminTokens },
     metrics: true,
   };
 }

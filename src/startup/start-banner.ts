@@ -31,7 +31,7 @@ export function startBanner({ baseUrl, config, devAdminToken }: BannerFacts): st
     rule,
     `  signing-auth example app is ready (${database})`,
     '',
-    `  Connect page   ${baseUrl}/connect/`,
+    `  Connect page   ${baseUrl}/signing-auth/connect/`,
     `  API docs       ${baseUrl}/docs`,
     `  Health         ${baseUrl}/health`,
     '',

@@ -30,6 +30,14 @@ export {
   type DocSpringDataRequestTokenType,
 } from './docspring/docspring-data-request.service.js';
 export * from './docspring/docspring.errors.js';
+export {
+  ConnectSessionsService,
+  type ConnectSession,
+  type ConnectSessionCreateOptions,
+  type ConnectSessionResolution,
+  type CreatedConnectSession,
+} from './connect-sessions/connect-sessions.service.js';
+export { ConnectSessionOptionsError } from './connect-sessions/connect-session.errors.js';
 export type { DocuSignMetadata } from './providers/docusign/docusign-userinfo.js';
 export {
   SigningAuthHealthIndicator,

@@ -133,6 +133,33 @@ export interface AdminApiOptions {
   failureRedirectUrl?: string;
 }
 
+/**
+ * Connect sessions: short-lived, tenant-scoped tokens a host hands to its customer's browser so the customer
+ * connects their own provider accounts (see the README's "Let your customers connect their own accounts").
+ * @publicApi
+ */
+export interface ConnectSessionOptions {
+  /**
+   * Origins (`https://app.example.com`, `http://localhost:5173`) a session's `returnUrl` may point to. A
+   * `returnUrl` on any other origin is refused (400 naming `returnUrl`): never an open redirect, and the
+   * Connect page posts its outcome only to that origin. Default: `[]` (no `returnUrl` accepted).
+   */
+  returnUrlOrigins?: string[];
+  /**
+   * The Connect page a session's `connectUrl` opens (`{pageUrl}#session=<token>`) and where an OAuth flow
+   * started with a session comes back to (with `tenantId`, `provider`, `status` or `error`, `message`). For
+   * hosts that serve their own page. An absolute http(s) URL without a fragment.
+   * Default: `{publicUrl}/{routePrefix}/connect/`.
+   */
+  pageUrl?: string;
+  /**
+   * Origins allowed to show the Connect page (`connectPage: true`) in an iframe (CSP `frame-ancestors`), e.g.
+   * `['https://app.example.com']`. Each must be an origin (scheme, host, optional port); checked at boot.
+   * Default: none (`frame-ancestors 'none'`: the page cannot be framed; open it as a page or a popup).
+   */
+  frameAncestors?: string[];
+}
+
 /** Receives lifecycle events when `@nestjs/event-emitter` is not installed (or in addition to it). @publicApi */
 export interface SigningAuthObserver {
   onEvent(name: string, payload: Record<string, unknown>): void;
@@ -218,6 +245,11 @@ export interface SigningAuthModuleOptions {
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;
+  /**
+   * Connect sessions (tenant-scoped links to the Connect page) and the page's framing. Default: no `returnUrl`
+   * origins, the library's page, no framing.
+   */
+  connect?: ConnectSessionOptions;
   /** Receives every lifecycle event. Default: none. */
   observer?: SigningAuthObserver;
   /** Export Prometheus metrics through prom-client's default registry. Default: `false`. */
@@ -253,6 +285,12 @@ export interface SigningAuthModuleExtras {
   isGlobal?: boolean;
   /** Mount the admin REST API controllers. Default: `false`. */
   adminApi?: boolean;
+  /**
+   * Serve the Connect page at `/{routePrefix}/connect/` from the package (static files, strict CSP). It is a
+   * client of the admin API, so it needs `adminApi: true`. With it, the OAuth callback sends the browser back
+   * to the page unless `admin.successRedirectUrl` / `failureRedirectUrl` say otherwise. Default: `false`.
+   */
+  connectPage?: boolean;
   /** Route prefix of the admin API and OAuth callbacks. Default: `signing-auth`. */
   routePrefix?: string;
   /** Name of the TypeORM data source the library uses. Default: the default data source. */

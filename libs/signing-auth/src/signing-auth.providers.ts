@@ -12,6 +12,10 @@ import { PendingAuthorizationRepository } from './authorization/pending-authoriz
 import { DocSpringDataRequestService } from './docspring/docspring-data-request.service.js';
 import { SigningAuthEventBus } from './events/event-bus.js';
 import { AdminBodyErrors } from './admin/admin-body-errors.js';
+import { ConnectSessionEvents } from './admin/connect-session-events.js';
+import { ConnectSessionGate } from './admin/connect-session.gate.js';
+import { ConnectSessionRepository } from './connect-sessions/connect-session.repository.js';
+import { ConnectSessionsService } from './connect-sessions/connect-sessions.service.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -44,7 +48,7 @@ import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signin
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
 export function createCoreProviders(
   extras: Required<Pick<SigningAuthModuleExtras, 'routePrefix' | 'adminApi'>> &
-    Pick<SigningAuthModuleExtras, 'dataSourceName'>,
+    Pick<SigningAuthModuleExtras, 'dataSourceName' | 'connectPage'>,
 ): Provider[] {
   return [
     {
@@ -81,10 +85,19 @@ export function createCoreProviders(
     SigningAuthHealthIndicator,
     SigningAuthMetrics,
     AdminBodyErrors,
+    ...CONNECT_SESSION_PROVIDERS,
     ...TOKEN_LIFECYCLE_PROVIDERS,
     ...HTTP_PROVIDERS,
   ];
 }
+
+/** Connect sessions and their half of the admin guard. @internal */
+const CONNECT_SESSION_PROVIDERS = [
+  ConnectSessionRepository,
+  ConnectSessionsService,
+  ConnectSessionGate,
+  ConnectSessionEvents,
+];
 
 /** Token cache, refresh lease, change notifications and the sweep. @internal */
 const TOKEN_LIFECYCLE_PROVIDERS = [
@@ -114,4 +127,5 @@ export const EXPORTED_PROVIDERS = [
   TokenService,
   SigningAuthHttpService,
   SigningAuthSweeper,
+  ConnectSessionsService,
 ];

@@ -17,6 +17,7 @@ import {
   DocSpringInvalidTokenTypeError,
 } from '../docspring/docspring.errors.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
+import { ConnectSessionOptionsError } from '../connect-sessions/connect-session.errors.js';
 
 /** The JSON body of every admin API error. @publicApi */
 export interface AdminErrorBody {
@@ -50,6 +51,7 @@ export class AdminInputError extends ConnectionValidationError {}
 export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}): AdminErrorBody {
   if (error instanceof HttpException) return fromHttpException(error);
   if (error instanceof ConnectionValidationError) return invalid(error.message, [...error.problems]);
+  if (error instanceof ConnectSessionOptionsError) return invalid(error.message, [...error.problems]);
   if (error instanceof UnknownProviderError) {
     return invalid(error.message, [
       { field: 'provider', message: `must be one of: ${error.known.join(', ')}` },

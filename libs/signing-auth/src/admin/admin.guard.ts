@@ -11,11 +11,14 @@ import type { Request } from 'express';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { AdminTokenVerifier } from './admin-token.verifier.js';
+import { ConnectSessionGate } from './connect-session.gate.js';
 
 /**
  * The guard on every admin route. With `admin.guard` it delegates to that class (resolved from the app's
  * providers if registered there, otherwise created with injection), so the guard can be chosen in
  * `forRootAsync()` too; otherwise it accepts `Authorization: Bearer <one of admin.tokens>`.
+ * A connect session token (`Bearer sa_cs_…`) is decided by {@link ConnectSessionGate} alone, on the routes
+ * marked `@SessionAccess()`; it never reaches the admin checks below.
  * @internal
  */
 @Injectable()
@@ -26,11 +29,15 @@ export class SigningAuthAdminGuard implements CanActivate {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly sessionGate: ConnectSessionGate,
   ) {
     this.verifier = new AdminTokenVerifier(options.admin.tokens ?? []);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.sessionGate.carriesSessionToken(context.switchToHttp().getRequest<Request>())) {
+      return this.sessionGate.admit(context);
+    }
     // A failed resolution is not cached: the next request tries again instead of failing until restart.
     const custom = await (this.custom ??= this.resolveCustomGuard().catch((error: unknown) => {
       this.custom = undefined;

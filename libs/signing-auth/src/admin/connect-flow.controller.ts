@@ -14,15 +14,26 @@ import { oauthRedirectUri } from '../providers/built-in-strategies.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { AuthorizationStartDto, ConnectionViewDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
-import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import type { AdminApiOptions } from '../signing-auth.options.js';
+import { AdminApi, Guarded, SessionAccess } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
 import { bindBrowser, clearBindingCookies, requestCookies, setBindingCookie } from './flow-cookie.js';
-import { callbackParams, failureRedirect, successRedirect, wantsRedirect } from './oauth-callback.js';
+import {
+  asksForJson,
+  callbackParams,
+  failureRedirect,
+  successRedirect,
+  wantsRedirect,
+} from './oauth-callback.js';
+import { ConnectSessionEvents } from './connect-session-events.js';
+import { sessionOf } from './session-access.js';
 
 /**
  * The connect flow: `POST {prefix}/tenants/:tenantId/connections/:provider/authorize` (guarded) and
  * `GET {prefix}/oauth/:provider/callback`. The callback is NOT behind the admin guard: the provider's
- * redirect carries no admin token; the single-use, expiring state is what protects it.
+ * redirect carries no admin token; the single-use, expiring state is what protects it. A flow a connect
+ * session started comes back to the Connect page (`connect.pageUrl`) with the outcome in the query, whatever
+ * redirects are configured for admins (JSON callers still get JSON).
  * @internal
  */
 export function createConnectFlowController(prefix: string): Type<unknown> {
@@ -31,12 +42,14 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
   class ConnectFlowController {
     constructor(
       private readonly flow: AuthorizationFlowService,
+      private readonly sessionEvents: ConnectSessionEvents,
       @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     ) {}
 
     @Post('tenants/:tenantId/connections/:provider/authorize')
     @HttpCode(200)
     @Guarded()
+    @SessionAccess('write')
     @ApiOperation({
       summary: 'Start the authorization-code flow',
       description:
@@ -61,7 +74,10 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       @Req() request: Request,
       @Res({ passthrough: true }) response: Response,
     ): Promise<{ authorizationUrl: string; expiresAt: string }> {
-      const started = await this.flow.start(tenantId, provider, { bindToBrowser: bindBrowser(request) });
+      const started = await this.flow.start(tenantId, provider, {
+        bindToBrowser: bindBrowser(request),
+        connectSessionId: sessionOf(request)?.id,
+      });
       if (started.browserBinding) {
         setBindingCookie(response, started.browserBinding, oauthRedirectUri(this.options, provider));
       }
@@ -72,8 +88,9 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     @ApiOperation({
       summary: "The provider's redirect back (not guarded: the single-use state protects it)",
       description:
-        'JSON (200 with the connection) unless admin.successRedirectUrl/failureRedirectUrl are configured and ' +
-        'the request does not send Accept: application/json; then a 302 to those URLs.',
+        'JSON (200 with the connection) unless the request does not send Accept: application/json and either ' +
+        'a connect session started the flow (302 to the Connect page, connect.pageUrl) or ' +
+        'admin.successRedirectUrl/failureRedirectUrl are configured (302 to those URLs).',
     })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiQuery({ name: 'code', required: false })
@@ -81,7 +98,10 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
     @ApiQuery({ name: 'error', required: false })
     @ApiQuery({ name: 'error_description', required: false })
     @ApiOkResponse({ type: ConnectionViewDto })
-    @ApiFoundResponse({ description: 'Redirect to the configured success or failure URL' })
+    @ApiFoundResponse({
+      description:
+        'Redirect to the Connect page (session-started flows) or the configured success or failure URL',
+    })
     @ApiConflictResponse(adminError(409, 'The state was already used'))
     async callback(
       @Param('provider', ProviderIdPipe) provider: string,
@@ -89,19 +109,37 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       @Req() request: Request,
       @Res() response: Response,
     ): Promise<void> {
-      const redirect = wantsRedirect(this.options.admin, request.headers.accept);
       const params = callbackParams(query);
+      const sessionId = await this.flow.connectSessionOf(params.state);
+      const redirect = this.redirectTargets(sessionId, request.headers.accept);
       const cookies = requestCookies(request);
       // Whatever the outcome, the state is spent (or was never this browser's): the cookie is of no further use.
       clearBindingCookies(response, params.state, oauthRedirectUri(this.options, provider));
       try {
         const view = await this.flow.complete(provider, params, { cookies });
-        if (redirect) response.redirect(302, successRedirect(this.options.admin, view));
+        if (sessionId) this.sessionEvents.authorizedWith(sessionId, view);
+        if (redirect) response.redirect(302, successRedirect(redirect, view));
         else response.status(200).json(view);
       } catch (error) {
         if (!redirect) throw error; // the scoped filter answers JSON
-        response.redirect(302, failureRedirect(this.options.admin, provider, error));
+        response.redirect(302, failureRedirect(redirect, provider, error));
       }
+    }
+
+    /**
+     * Where a browser goes after the callback: a session's flow back to the Connect page (which then posts
+     * to its opener or links to the session's returnUrl), an admin's to the configured URLs, if any.
+     */
+    private redirectTargets(
+      sessionId: string | undefined,
+      accept: string | undefined,
+    ): AdminApiOptions | undefined {
+      if (sessionId) {
+        if (asksForJson(accept)) return undefined;
+        const page = this.options.connect.pageUrl;
+        return { successRedirectUrl: page, failureRedirectUrl: page };
+      }
+      return wantsRedirect(this.options.admin, accept) ? this.options.admin : undefined;
     }
   }
   return ConnectFlowController;

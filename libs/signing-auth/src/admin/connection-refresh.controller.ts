@@ -11,7 +11,7 @@ import type { ConnectionView } from '../connections/connection-view.js';
 import { TokenService } from '../tokens/token.service.js';
 import { ConnectionViewDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
-import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { AdminApi, Guarded, SessionAccess } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
 
 /** `POST {prefix}/tenants/:tenantId/connections/:provider/refresh`. @internal */
@@ -24,6 +24,7 @@ export function createConnectionRefreshController(prefix: string): Type<unknown>
 
     @Post(':provider/refresh')
     @HttpCode(200)
+    @SessionAccess('write')
     @ApiOperation({
       summary: 'Refresh now, whatever the token age or backoff (also retries a needs_reauth connection)',
     })

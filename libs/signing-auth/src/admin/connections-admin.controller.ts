@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, type Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, type Type } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -8,6 +8,7 @@ import {
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { ConnectionValidationError } from '../connections/connection.errors.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import type { ConnectionView } from '../connections/connection-view.js';
@@ -15,7 +16,9 @@ import { ConnectionViewDto, UpsertConnectionBody } from './admin.dto.js';
 import { adminError } from './openapi-examples.js';
 import { CONNECTION_BODY_MODELS, connectionBodyExamples, connectionBodySchema } from './openapi-models.js';
 import { bodyPipe, ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
-import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { AdminApi, Guarded, SessionAccess } from './admin-routes.decorator.js';
+import { ConnectSessionEvents } from './connect-session-events.js';
+import { sessionOf } from './session-access.js';
 
 /**
  * `PUT|GET|DELETE {prefix}/tenants/:tenantId/connections[/:provider]`. Made per module build because the
@@ -29,9 +32,13 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
   @ApiParam({ name: 'tenantId', example: 'acme' })
   @ApiExtraModels(...CONNECTION_BODY_MODELS.map(({ model }) => model))
   class ConnectionsAdminController {
-    constructor(private readonly connections: ConnectionsService) {}
+    constructor(
+      private readonly connections: ConnectionsService,
+      private readonly sessionEvents: ConnectSessionEvents,
+    ) {}
 
     @Put(':provider')
+    @SessionAccess('write')
     @ApiOperation({ summary: "Create or replace a tenant's connection (drops any grant it held)" })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiBody({
@@ -41,25 +48,41 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
       examples: connectionBodyExamples(),
     })
     @ApiOkResponse({ type: ConnectionViewDto })
-    upsert(
+    async upsert(
       @Param('tenantId', TenantIdPipe) tenantId: string,
       @Param('provider', ProviderIdPipe) provider: string,
       @Body(bodyPipe(UpsertConnectionBody)) body: UpsertConnectionBody,
+      @Req() request: Request,
     ): Promise<ConnectionView> {
       if (body.provider !== undefined && body.provider !== provider) {
         throw new ConnectionValidationError('provider', `must be "${provider}", the provider of the path`);
       }
-      return this.connections.upsert(tenantId, provider, { config: body.config, secrets: body.secrets });
+      const view = await this.connections.upsert(tenantId, provider, {
+        config: body.config,
+        secrets: body.secrets,
+      });
+      this.sessionEvents.savedWith(sessionOf(request), view);
+      return view;
     }
 
     @Get()
-    @ApiOperation({ summary: "List a tenant's connections" })
+    @SessionAccess('read')
+    @ApiOperation({
+      summary: "List a tenant's connections",
+      description: "With a connect session that names providers: only those providers' connections.",
+    })
     @ApiOkResponse({ type: [ConnectionViewDto] })
-    list(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<ConnectionView[]> {
-      return this.connections.list(tenantId);
+    async list(
+      @Param('tenantId', TenantIdPipe) tenantId: string,
+      @Req() request: Request,
+    ): Promise<ConnectionView[]> {
+      const views = await this.connections.list(tenantId);
+      const session = sessionOf(request);
+      return session ? views.filter((view) => session.providers.includes(view.provider)) : views;
     }
 
     @Get(':provider')
+    @SessionAccess('read')
     @ApiOperation({ summary: 'One connection' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiOkResponse({ type: ConnectionViewDto })
@@ -73,6 +96,7 @@ export function createConnectionsAdminController(prefix: string): Type<unknown> 
 
     @Delete(':provider')
     @HttpCode(204)
+    @SessionAccess('delete')
     @ApiOperation({ summary: 'Delete a connection and every secret it held' })
     @ApiParam({ name: 'provider', example: 'docusign' })
     @ApiNoContentResponse({ description: 'Deleted' })

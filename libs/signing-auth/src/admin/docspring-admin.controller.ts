@@ -12,7 +12,7 @@ import {
 } from '../docspring/docspring-data-request.service.js';
 import { DataRequestTokenBody, DataRequestTokenDto } from './admin.dto.js';
 import { bodyPipe, DataRequestIdPipe, TenantIdPipe } from './admin.pipes.js';
-import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { AdminApi, AdminOnly, Guarded } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
 
 /** `POST {prefix}/tenants/:tenantId/docspring/data-requests/:dataRequestId/tokens`. @internal */
@@ -20,6 +20,7 @@ export function createDocSpringAdminController(prefix: string): Type<unknown> {
   @Controller(`${prefix}/tenants/:tenantId/docspring/data-requests`)
   @AdminApi()
   @Guarded()
+  @AdminOnly()
   class DocSpringAdminController {
     constructor(private readonly dataRequests: DocSpringDataRequestService) {}
 

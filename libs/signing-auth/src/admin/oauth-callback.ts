@@ -26,7 +26,12 @@ export function callbackParams(query: Record<string, unknown>): AuthorizationCal
 /** Redirect only when a URL is configured and the caller did not ask for JSON. @internal */
 export function wantsRedirect(admin: AdminApiOptions, accept: string | undefined): boolean {
   if (!admin.successRedirectUrl && !admin.failureRedirectUrl) return false;
-  return !(accept ?? '').toLowerCase().includes('application/json');
+  return !asksForJson(accept);
+}
+
+/** `Accept: application/json`: an API caller, answered JSON whatever redirects are configured. @internal */
+export function asksForJson(accept: string | undefined): boolean {
+  return (accept ?? '').toLowerCase().includes('application/json');
 }
 
 /** `successRedirectUrl?tenantId=&provider=&status=`. @internal */

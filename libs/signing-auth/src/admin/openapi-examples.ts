@@ -44,6 +44,16 @@ const EXAMPLES: Record<number, Record<string, { summary: string; value: object }
       value: { statusCode: 401, error: 'Unauthorized', message: 'The admin token is not valid' },
     },
   },
+  403: {
+    otherTenant: {
+      summary: 'A connect session outside its tenant, its providers or its rights',
+      value: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'This connect session belongs to another tenant: it may act only on tenant "acme"',
+      },
+    },
+  },
   404: {
     noConnection: {
       summary: 'No such connection',

@@ -54,6 +54,12 @@ export interface AuthorizationStartOptions {
 import type { BrowserBinding } from './authorization-link.service.js';
 export type { BrowserBinding };
 
+/** What the admin API adds when a connect session starts a flow. @internal */
+export interface AuthorizationStartContext {
+  /** The session starting the flow: its callback sends the browser back to the Connect page. */
+  connectSessionId?: string;
+}
+
 /** What the callback handler hands to {@link AuthorizationFlowService.complete} besides the query. @publicApi */
 export interface AuthorizationCompleteOptions {
   /** The callback request's cookies (name → value), for browser-bound flows. */
@@ -91,7 +97,7 @@ export class AuthorizationFlowService {
   async start(
     tenantId: string,
     provider: string,
-    options: AuthorizationStartOptions = {},
+    options: AuthorizationStartOptions & AuthorizationStartContext = {},
   ): Promise<{ authorizationUrl: string; expiresAt: string; browserBinding?: BrowserBinding }> {
     const strategy = this.strategies.get(provider);
     const row = await this.connections.findOne(tenantId, provider);
@@ -104,6 +110,7 @@ export class AuthorizationFlowService {
     }
     const issued = await this.links.issue('authorization', connection, strategy, {
       bindToBrowser: options.bindToBrowser,
+      connectSessionId: options.connectSessionId,
     });
     const expiresAt = issued.expiresAt.toISOString();
     return issued.browserBinding
@@ -196,6 +203,16 @@ export class AuthorizationFlowService {
     this.logger.log(`Connected ${provider} for tenant "${tenantId}"`);
     this.events.emit(SigningAuthEvent.ConnectionConnected, { tenantId, provider });
     return toConnectionView(stored);
+  }
+
+  /**
+   * The connect session that started the flow of this callback state, if one did (whether or not the state
+   * is still usable): the admin API sends such a callback's browser back to the Connect page.
+   * @internal
+   */
+  async connectSessionOf(state: string | undefined): Promise<string | undefined> {
+    if (typeof state !== 'string' || !state) return undefined;
+    return this.pending.connectSessionOf(hashState(state));
   }
 
   /**

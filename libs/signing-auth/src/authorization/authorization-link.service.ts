@@ -45,7 +45,7 @@ export class AuthorizationLinkService {
     kind: PendingAuthorizationKind,
     connection: StrategyConnection,
     strategy: SigningAuthStrategy,
-    options: { bindToBrowser?: boolean } = {},
+    options: { bindToBrowser?: boolean; connectSessionId?: string } = {},
   ): Promise<{ authorizationUrl: string; expiresAt: Date; browserBinding?: BrowserBinding }> {
     if (!strategy.buildAuthorizationUrl) {
       throw new Error(`the ${strategy.id} strategy cannot build an authorization URL`);
@@ -76,6 +76,7 @@ export class AuthorizationLinkService {
       redirectUri,
       expiresAt,
       now,
+      connectSessionId: options.connectSessionId ?? null,
     });
     const authorizationUrl = strategy.buildAuthorizationUrl(connection, {
       redirectUri,

@@ -32,13 +32,19 @@ const RETENTION_MS = 24 * 3_600_000;
 export class PendingAuthorizationRepository {
   constructor(@Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  async insert(row: Omit<PendingAuthorizationRow, 'id'> & { stateHash: string; now: Date }): Promise<void> {
+  async insert(
+    row: Omit<PendingAuthorizationRow, 'id'> & {
+      stateHash: string;
+      now: Date;
+      connectSessionId?: string | null;
+    },
+  ): Promise<void> {
     await queryRows(
       this.dataSource,
       `INSERT INTO "signing_auth_pending_authorizations"
          ("id", "state_hash", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at",
-          "created_at", "kind")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          "created_at", "kind", "connect_session_id")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         randomUUID(),
         row.stateHash,
@@ -49,8 +55,20 @@ export class PendingAuthorizationRepository {
         row.expiresAt,
         row.now,
         row.kind,
+        row.connectSessionId ?? null,
       ],
     );
+  }
+
+  /** The connect session that started the flow with this state hash, used or not (kept a day, see purge). */
+  async connectSessionOf(stateHash: string): Promise<string | undefined> {
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT "connect_session_id" FROM "signing_auth_pending_authorizations" WHERE "state_hash" = $1`,
+      [stateHash],
+    );
+    const id = rows[0]?.connect_session_id;
+    return typeof id === 'string' ? id : undefined;
   }
 
   /**

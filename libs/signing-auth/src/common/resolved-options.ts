@@ -7,6 +7,12 @@ import type {
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
+import { validateFrameAncestors } from '../connect-page/connect-page-headers.js';
+import {
+  assertNoSessionPrefix,
+  resolveConnectOptions,
+  type ResolvedConnectOptions,
+} from '../connect-sessions/connect-session-options.js';
 
 /** The options with every default applied. Internal: the public shape is `SigningAuthModuleOptions`. */
 export interface ResolvedOptions {
@@ -40,6 +46,8 @@ export interface ResolvedOptions {
   };
   tokenCacheSize: number;
   admin: AdminApiOptions;
+  connectPage: boolean;
+  connect: ResolvedConnectOptions & { frameAncestors: string[] };
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
@@ -53,7 +61,7 @@ export const RESOLVED_OPTIONS = Symbol('SIGNING_AUTH_RESOLVED_OPTIONS');
 
 export function resolveOptions(
   options: SigningAuthModuleOptions,
-  extras: { routePrefix: string; adminApi: boolean },
+  extras: { routePrefix: string; adminApi: boolean; connectPage?: boolean },
 ): ResolvedOptions {
   const refresh = {
     leewaySeconds: 300,
@@ -85,7 +93,14 @@ export function resolveOptions(
   if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
   }
-  const admin = options.admin ?? {};
+  const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const routePrefix = normalizePrefix(extras.routePrefix);
+  const connectPage = extras.connectPage ?? false;
+  const connect = {
+    ...resolveConnectOptions(options.connect, publicUrl, routePrefix),
+    frameAncestors: validateFrameAncestors(options.connect?.frameAncestors),
+  };
+  const admin = withConnectPageRedirects(options.admin ?? {}, connectPage, connect.pageUrl);
   const developmentMode = options.developmentMode ?? process.env.NODE_ENV !== 'production';
   if (extras.adminApi && !admin.guard && !(admin.tokens && admin.tokens.filter(Boolean).length > 0)) {
     throw new Error(
@@ -93,12 +108,13 @@ export function resolveOptions(
         '(bearer tokens) or admin.guard (your own CanActivate class) to SigningAuthModule.forRoot().',
     );
   }
+  assertNoSessionPrefix(admin.tokens);
   return {
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
     requireKeysForStoredValues: options.requireKeysForStoredValues ?? false,
-    publicUrl: (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
-    routePrefix: normalizePrefix(extras.routePrefix),
+    publicUrl,
+    routePrefix,
     adminApi: extras.adminApi,
     hosts: stripTrailingSlashes(options.hosts ?? {}),
     verifyOnSave: options.verifyOnSave ?? true,
@@ -116,6 +132,8 @@ export function resolveOptions(
     },
     tokenCacheSize: options.tokenCacheSize ?? 10_000,
     admin,
+    connectPage,
+    connect,
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
@@ -127,6 +145,20 @@ export function resolveOptions(
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
   };
+}
+
+/**
+ * With the Connect page on and no redirect configured, the OAuth callback sends the operator's browser back
+ * to the page (`connect.pageUrl`, by default `{publicUrl}/{prefix}/connect/`), which shows the outcome;
+ * configured URLs win. (Flows started with a connect session always go back to the page or its returnUrl.)
+ */
+function withConnectPageRedirects(
+  admin: AdminApiOptions,
+  connectPage: boolean,
+  pageUrl: string,
+): AdminApiOptions {
+  if (!connectPage || admin.successRedirectUrl || admin.failureRedirectUrl) return admin;
+  return { ...admin, successRedirectUrl: pageUrl, failureRedirectUrl: pageUrl };
 }
 
 /**

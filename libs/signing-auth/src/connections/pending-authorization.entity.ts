@@ -30,6 +30,10 @@ export class PendingAuthorizationEntity {
   @Column({ name: 'redirect_uri', type: 'text' })
   redirectUri!: string;
 
+  /** The connect session that started the flow, if one did: its callback returns to the Connect page. */
+  @Column({ name: 'connect_session_id', type: 'uuid', nullable: true })
+  connectSessionId!: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 

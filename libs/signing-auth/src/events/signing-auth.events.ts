@@ -16,6 +16,12 @@ export const SigningAuthEvent = {
   SweepCompleted: 'sweep.completed',
   /** A fixed-end refresh token (DocuSign without `extended`) lapses soon: a user must consent again. */
   ReauthorizationDue: 'connection.reauthorization_due',
+  /** A connect session was created (`ConnectSessionsService.create`, `POST …/connect-sessions`). */
+  ConnectSessionCreated: 'connect_session.created',
+  /** A tenant's open connect sessions were revoked. */
+  ConnectSessionsRevoked: 'connect_session.revoked',
+  /** A connection was made with a connect session: saved credentials became active, or an OAuth flow it started completed. */
+  ConnectSessionConnected: 'connect_session.connected',
 } as const;
 
 export type SigningAuthEventName = (typeof SigningAuthEvent)[keyof typeof SigningAuthEvent];
@@ -86,4 +92,31 @@ export interface ReauthorizationDueEvent {
   /** When the refresh token lapses; the user must authorize again before. */
   reauthorizeBy: string;
   daysLeft: number;
+}
+
+/** Payload of `connect_session.created`. Never the token. @publicApi */
+export interface ConnectSessionCreatedEvent {
+  sessionId: string;
+  tenantId: string;
+  providers: string[];
+  expiresAt: string;
+  allowDelete: boolean;
+}
+
+/** Payload of `connect_session.revoked`. @publicApi */
+export interface ConnectSessionsRevokedEvent {
+  tenantId: string;
+  /** How many open sessions were revoked (0 when there were none). */
+  revoked: number;
+}
+
+/** Payload of `connect_session.connected`. @publicApi */
+export interface ConnectSessionConnectedEvent {
+  sessionId: string;
+  tenantId: string;
+  provider: string;
+  /** The connection's status afterwards (`active`). */
+  status: string;
+  /** `credentials`: a PUT whose credentials the provider accepted; `authorization`: an OAuth flow's callback. */
+  via: 'credentials' | 'authorization';
 }

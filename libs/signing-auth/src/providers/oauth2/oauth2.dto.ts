@@ -27,7 +27,7 @@ export class OAuth2ConfigDto {
   @IsProviderUrl()
   tokenUrl!: string;
 
-  @Field({ label: 'Client id' })
+  @Field({ label: 'Client id', help: 'The client id the provider issued to your app' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
@@ -57,6 +57,12 @@ export class OAuth2ConfigDto {
    * Where API calls with this connection's token may go (`SigningAuthHttpService`): base URLs whose
    * origins (scheme, host, port) are allowed. Required to sign calls; the token endpoint is not an API.
    */
+  @Field({
+    label: 'API base URLs',
+    help:
+      "Where calls signed with this connection's token may go, e.g. https://api.example.com (space-separated). " +
+      'Needed to call the API through SigningAuthHttpService; the token URL is not one of them.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -64,7 +70,12 @@ export class OAuth2ConfigDto {
   apiBaseUrls?: string[];
 
   /** PKCE S256 on the authorization-code grant. Default true. */
-  @Field({ label: 'PKCE', help: 'PKCE S256 on the authorization_code grant (default on)', default: true })
+  @Field({
+    label: 'PKCE',
+    help: 'Proof Key for Code Exchange (S256) on the sign-in: keep it on unless the provider rejects it',
+    default: true,
+    shownWhen: { grant: ['authorization_code'] },
+  })
   @IsOptional()
   @IsBoolean()
   pkce?: boolean;
@@ -72,7 +83,7 @@ export class OAuth2ConfigDto {
 
 /** `secrets` of a generic OAuth 2.0 connection. @internal */
 export class OAuth2SecretsDto {
-  @Field({ label: 'Client secret', secret: true })
+  @Field({ label: 'Client secret', help: 'The secret issued with the client id', secret: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
