@@ -6,6 +6,7 @@ import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
 import { ConnectionVerifier } from './verification/connection-verifier.js';
+import { ConnectionTester } from './verification/connection-tester.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
 import { AuthorizationLinkService } from './authorization/authorization-link.service.js';
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
@@ -72,6 +73,7 @@ export function createCoreProviders(
     ConnectionCipher,
     ConnectionRepository,
     ConnectionVerifier,
+    ConnectionTester,
     ConnectionsService,
     KeyRotationService,
     StoredKeyCensus,

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { createConnectPageController } from '../connect-page/connect-page.controller.js';
 import { createConnectFlowController } from './connect-flow.controller.js';
 import { createConnectionRefreshController } from './connection-refresh.controller.js';
+import { createConnectionTestController } from './connection-test.controller.js';
 import { createConnectionsAdminController } from './connections-admin.controller.js';
 import { createConnectSessionsController } from './connect-sessions.controller.js';
 import { createDocSpringAdminController } from './docspring-admin.controller.js';
@@ -16,6 +17,7 @@ export function createAdminControllers(prefix: string, parts = { connectPage: fa
     ...(parts.connectPage ? [createConnectPageController(prefix)] : []),
     createConnectionsAdminController(prefix),
     createConnectionRefreshController(prefix),
+    createConnectionTestController(prefix),
     createConnectFlowController(prefix),
     createDocSpringAdminController(prefix),
     createProvidersAdminController(prefix),

@@ -11,6 +11,8 @@ import {
   describe,
   type VerificationOutcome,
 } from '../verification/connection-verifier.js';
+import { UNVERIFIED_MARKER } from '../verification/unverified-connection.js';
+import { ConnectionTester, type ConnectionTestResult } from '../verification/connection-tester.js';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
@@ -44,6 +46,7 @@ export class ConnectionsService {
     private readonly tokenChanges: TokenChangeNotifier,
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
+    private readonly tester: ConnectionTester,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.network = new NetworkPolicy(options);
@@ -53,7 +56,9 @@ export class ConnectionsService {
    * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
    * Authorization-code connections start `pending` until a user consents. The others are checked with the
    * provider first (`verifyOnSave`, default on): accepted → `active` with the first token; refused →
-   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error`, retried;
+   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error` marked
+   * `metadata.unverified`, and every retry re-runs the check (never a local refresh) until the provider
+   * answers;
    * DocuSign JWT without consent → `needs_reauth` with `metadata.consentUrl`. With `verifyOnSave: false`
    * they start `active` and get their first token on first use.
    * @throws ConnectionValidationError naming the field, UnknownProviderError, ConnectionVerificationError
@@ -118,7 +123,8 @@ export class ConnectionsService {
         {
           status: unreachable ? 'error' : 'needs_reauth',
           lastError: outcome.reason,
-          metadata: consentUrl ? { consentUrl } : {},
+          // Unreachable: never accepted, so the retry must verify again (unverified-connection.ts).
+          metadata: consentUrl ? { consentUrl } : unreachable ? { [UNVERIFIED_MARKER]: true } : {},
           nextRefreshAt: retryAt,
         },
         now,
@@ -155,6 +161,20 @@ export class ConnectionsService {
 
   async list(tenantId: string): Promise<ConnectionView[]> {
     return (await this.connections.listByTenant(tenantId)).map(toConnectionView);
+  }
+
+  /**
+   * Makes one cheap authenticated call to the provider with the stored credentials and says what happened
+   * (`ok`, a secret-free `message`, `checkedAt`, the view afterwards): DocuSign userinfo, DocSpring's
+   * authentication check, a client-credentials token request (Signicat, Formstack Sign, OAuth 2.0; the
+   * token is discarded), or a refresh for refresh-token grants without a cheaper call. The stored grant
+   * changes only when the provider says it is gone (then `needs_reauth`). A pending or disabled connection
+   * answers `ok: false` and nothing is sent.
+   * @throws ConnectionNotFoundError, UnknownProviderError
+   */
+  testConnection(tenantId: string, provider: string): Promise<ConnectionTestResult> {
+    assertTenantId(tenantId);
+    return this.tester.test(tenantId, provider);
   }
 
   /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */

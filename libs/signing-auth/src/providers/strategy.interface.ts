@@ -149,6 +149,18 @@ export interface SigningAuthStrategy {
    */
   verify?(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
 
+  /**
+   * Optional. One cheap call that presents the connection's current credentials to the provider, for
+   * `ConnectionsService.testConnection()` (the admin API's `POST .../test`): DocuSign's userinfo, DocSpring's
+   * `GET /api/v1/authentication`. Resolves with a short sentence of what the provider said (no secret);
+   * throws a {@link ProviderFailure}. Without it, the test is a token request (see `testConnection`).
+   */
+  checkAccess?(
+    connection: StrategyConnection,
+    grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>,
+    context: StrategyContext,
+  ): Promise<string>;
+
   /** Runs once after a grant is first obtained (DocuSign: userinfo → accountId, baseUri). Returns metadata. */
   afterConnect?(
     connection: StrategyConnection,

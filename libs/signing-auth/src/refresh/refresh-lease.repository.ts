@@ -230,7 +230,7 @@ export class RefreshLeaseRepository {
            "refresh_token_expires_at" = CASE WHEN i."set_refresh_expiry" THEN i."refresh_expires_at"
              ELSE c."refresh_token_expires_at" END,
            "scopes" = COALESCE(i."scopes", c."scopes"),
-           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending') || i."metadata",
+           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending' - 'unverified') || i."metadata",
            "status" = 'active', "failure_count" = 0, "last_error" = NULL,
            "last_refreshed_at" = i."now", "next_refresh_at" = i."next_refresh_at",
            "last_used_at" = CASE WHEN i."mark_used" THEN i."now" ELSE c."last_used_at" END,

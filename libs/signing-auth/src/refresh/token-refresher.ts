@@ -20,6 +20,7 @@ import { isUsable, nextScheduledRefresh, toDate } from './refresh-policy.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
 import type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 import { openConnection, strategyOf, toUnprocessable } from './unprocessable-connection.js';
+import { awaitsVerification } from '../verification/unverified-connection.js';
 
 export type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 
@@ -131,7 +132,12 @@ export class TokenRefresher {
       let grant: TokenGrant;
       const timeout = deadline(this.options.refresh.providerTimeoutMs);
       try {
-        grant = await strategy.refresh(connection, { signal: timeout.signal, now: this.now });
+        const context = { signal: timeout.signal, now: this.now };
+        // Credentials the provider never accepted are checked, never "refreshed": a local refresh
+        // (DocSpring) would make them active unseen (unverified-connection.ts).
+        grant = awaitsVerification(row.metadata, strategy)
+          ? await strategy.verify!(connection, context)
+          : await strategy.refresh(connection, context);
       } catch (error) {
         const failed = { row, connection, strategy, error, request, owner: this.owner, started };
         return await this.failures.handle(failed, lease);
@@ -378,11 +384,12 @@ function applyGrant(row: ConnectionEntity, grant: TokenGrant, now: Date, used: b
 }
 
 /**
- * A consent URL recorded by a `consent_required` failure is stale once a token was obtained; the
- * "account pending" mark is set again by this refresh's post-connect step if it is still missing.
+ * A consent URL recorded by a `consent_required` failure is stale once a token was obtained, and so is
+ * the "unverified" mark (the provider just said yes); the "account pending" mark is set again by this
+ * refresh's post-connect step if it is still missing.
  */
 function withoutConsentUrl(metadata: Record<string, unknown>): Record<string, unknown> {
-  const { consentUrl: _stale, accountPending: _pending, ...rest } = metadata;
+  const { consentUrl: _stale, accountPending: _pending, unverified: _checked, ...rest } = metadata;
   return rest;
 }
 
