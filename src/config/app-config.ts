@@ -17,6 +17,11 @@ export interface AppConfig {
   adminTokens?: string[];
   publicUrl: string;
   sweepCron?: string;
+  /**
+   * SIGNING_AUTH_DEMO (set by `npm run demo`): local stand-ins for the providers and a ready tenant
+   * (src/demo/). Refused with NODE_ENV=production.
+   */
+  demo: boolean;
   hosts: {
     docusignOAuthUrl?: string;
     formstackAuthUrl?: string;
@@ -59,6 +64,12 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
       );
     }
   }
+  const demo = parseDemo(str('SIGNING_AUTH_DEMO'));
+  if (demo && production) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_DEMO (npm run demo) starts stand-in providers and is refused with NODE_ENV=production.',
+    );
+  }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
   if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {
     throw new AppConfigError(
@@ -77,6 +88,7 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
       url('SIGNING_AUTH_PUBLIC_URL', str('SIGNING_AUTH_PUBLIC_URL')) ?? `http://localhost:${port}`
     ).replace(/\/+$/, ''),
     sweepCron,
+    demo,
     hosts: {
       docusignOAuthUrl: url('SIGNING_AUTH_DOCUSIGN_OAUTH_URL', str('SIGNING_AUTH_DOCUSIGN_OAUTH_URL')),
       formstackAuthUrl: url('SIGNING_AUTH_FORMSTACK_AUTH_URL', str('SIGNING_AUTH_FORMSTACK_AUTH_URL')),
@@ -84,6 +96,12 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
       docspringApiUrl: url('SIGNING_AUTH_DOCSPRING_API_URL', str('SIGNING_AUTH_DOCSPRING_API_URL')),
     },
   };
+}
+
+function parseDemo(value: string | undefined): boolean {
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new AppConfigError('SIGNING_AUTH_DEMO must be 1 or true (0, false or unset: off).');
 }
 
 function parsePort(value: string | undefined): number {

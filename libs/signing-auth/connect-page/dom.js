@@ -21,7 +21,9 @@ export function el(tag, props = {}, children = []) {
  * person sees it where they are looking and a screen reader reads it.
  */
 export function showOutcome(box, kind, text, { problems = [], focus = true, after = [] } = {}) {
-  box.className = `outcome outcome-${kind}`;
+  // Only the outcome-* class changes: a row's box keeps `row-outcome`, by which its next outcome finds it.
+  for (const name of [...box.classList]) if (name.startsWith('outcome-')) box.classList.remove(name);
+  box.classList.add('outcome', `outcome-${kind}`);
   box.dataset.kind = kind;
   const children = [el('p', { className: 'outcome-text', text })];
   if (problems.length > 0) {

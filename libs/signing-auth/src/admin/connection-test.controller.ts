@@ -4,7 +4,7 @@ import { ConnectionsService } from '../connections/connections.service.js';
 import type { ConnectionTestResult } from '../verification/connection-tester.js';
 import { ConnectionTestDto } from './admin.dto.js';
 import { ProviderIdPipe, TenantIdPipe } from './admin.pipes.js';
-import { AdminApi, Guarded } from './admin-routes.decorator.js';
+import { AdminApi, Guarded, SessionAccess } from './admin-routes.decorator.js';
 import { adminError } from './openapi-examples.js';
 
 /** `POST {prefix}/tenants/:tenantId/connections/:provider/test`. @internal */
@@ -17,6 +17,8 @@ export function createConnectionTestController(prefix: string): Type<unknown> {
 
     @Post(':provider/test')
     @HttpCode(200)
+    // A connect session may test what it may connect (the page's "Test connection" in tenant mode).
+    @SessionAccess('write')
     @ApiOperation({
       summary: 'Test the connection: one cheap authenticated call to the provider',
       description:
