@@ -91,7 +91,7 @@ describeWithBrowser('npm run demo in a real browser', () => {
 
         // Test connection: one signed call (userinfo) to the stand-in.
         await row(page, 'docusign').locator('button[data-action="test"]').click();
-        const outcome = row(page, 'docusign').locator('.row-outcome');
+        const outcome = row(page, 'docusign').locator('td.actions .outcome');
         await outcome.filter({ hasText: /answered|failed/ }).waitFor();
         expect(await outcome.textContent()).toMatch(/^DocuSign answered: the connection works\./);
 
