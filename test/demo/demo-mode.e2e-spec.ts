@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -113,6 +113,40 @@ describeWithBrowser('npm run demo in a real browser', () => {
       }
     }, 90_000);
   }
+});
+
+describe('demo stand-ins', () => {
+  it('ship with the app build and import only node: modules, their own files and runtime dependencies', async () => {
+    // The demo imports the test emulators at run time (decision 029): they must be compiled into dist/ and
+    // must not need a devDependency, or `npm ci --omit=dev` + the demo would fail on a missing package.
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
+      include: string[];
+      exclude: string[];
+    };
+    expect(build.include).toContain('test/emulators/**/*.ts');
+    const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const shipped = [
+      ...(await readdir('test/emulators')).map((f) => `test/emulators/${f}`),
+      ...(await readdir('src/demo')).map((f) => `src/demo/${f}`),
+    ].filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    expect(shipped).toEqual(expect.arrayContaining(['src/demo/demo-mode.ts', 'test/emulators/index.ts']));
+    const outside: string[] = [];
+    for (const file of shipped) {
+      for (const [, specifier] of (await readFile(file, 'utf8')).matchAll(
+        /^(?:import|export)[^'";]*?from '([^']+)'/gm,
+      )) {
+        if (specifier.startsWith('node:') || specifier.startsWith('.') || specifier === 'signing-auth')
+          continue;
+        const name = specifier.startsWith('@')
+          ? specifier.split('/').slice(0, 2).join('/')
+          : specifier.split('/')[0];
+        if (!Object.hasOwn(dependencies, name)) outside.push(`${file}: ${specifier}`);
+      }
+    }
+    expect(outside).toEqual([]);
+  });
 });
 
 describe('demo mode guard', () => {
