@@ -16,6 +16,8 @@ export interface AppConfig {
   activeKeyId?: string;
   adminTokens?: string[];
   publicUrl: string;
+  /** Origins a connect session's returnUrl may point to (SIGNING_AUTH_CONNECT_RETURN_ORIGINS, comma-separated). */
+  connectReturnOrigins?: string[];
   sweepCron?: string;
   /**
    * SIGNING_AUTH_DEMO (set by `npm run demo`): local stand-ins for the providers and a ready tenant
@@ -87,6 +89,10 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
     publicUrl: (
       url('SIGNING_AUTH_PUBLIC_URL', str('SIGNING_AUTH_PUBLIC_URL')) ?? `http://localhost:${port}`
     ).replace(/\/+$/, ''),
+    connectReturnOrigins: str('SIGNING_AUTH_CONNECT_RETURN_ORIGINS')
+      ?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     sweepCron,
     demo,
     hosts: {

@@ -29,6 +29,8 @@ export function signingAuthOptions(configService: ConfigService): SigningAuthMod
     sweep: app.sweepCron ? { cron: app.sweepCron } : undefined,
     // With connectPage (app.module.ts) the OAuth callback sends the browser back to the page by itself.
     admin: { tokens: secrets.adminTokens },
+    // Checked by the library at start-up: each must be an origin (https://app.example.com).
+    connect: app.connectReturnOrigins ? { returnUrlOrigins: app.connectReturnOrigins } : undefined,
     metrics: true,
   };
 }

@@ -7,7 +7,9 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('signing-auth admin API')
     .setDescription(
       'Per-tenant connections to e-signature providers. Every route except the OAuth callback needs ' +
-        '`Authorization: Bearer <admin token>` and JSON bodies need `Content-Type: application/json`. ' +
+        '`Authorization: Bearer <admin token>`; the routes marked `x-connect-session` also take a connect ' +
+        "session's token (`sa_cs_…`) for that session's tenant and providers. JSON bodies need " +
+        '`Content-Type: application/json`. ' +
         'Errors are `{ statusCode, error, message }`; a 400 adds `errors: [{ field, message }]` listing every ' +
         'problem. `GET /signing-auth/providers` describes the fields of each provider.',
     )
@@ -16,7 +18,9 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
-      description: 'An admin token (SIGNING_AUTH_ADMIN_TOKENS; in development printed at start-up)',
+      description:
+        'An admin token (SIGNING_AUTH_ADMIN_TOKENS; in development printed at start-up), or a connect ' +
+        'session token (sa_cs_…) on the routes marked x-connect-session',
     })
     .build();
   const document = SwaggerModule.createDocument(app, config);

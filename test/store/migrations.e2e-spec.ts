@@ -31,8 +31,10 @@ describe('migrations', () => {
       'CreateSigningAuthTables1763800000000',
       'PendingAuthorizationKind1764700000000',
       'ConnectionCounts1765100000000',
+      'ConnectSessions1766000000000',
     ]);
     expect(await tables()).toEqual([
+      'signing_auth_connect_sessions',
       'signing_auth_connection_counts',
       'signing_auth_connections',
       'signing_auth_pending_authorizations',
@@ -55,12 +57,14 @@ describe('migrations', () => {
     expect(await dataSource.runMigrations()).toEqual([]);
 
     await dataSource.undoLastMigration();
+    expect(await tables()).toHaveLength(3);
+    await dataSource.undoLastMigration();
     expect(await tables()).toHaveLength(2);
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await dataSource.runMigrations();
-    expect(await tables()).toHaveLength(3);
+    expect(await tables()).toHaveLength(4);
   });
 
   it('let the database refuse an unknown status and a duplicate (tenant, provider)', async () => {

@@ -83,6 +83,7 @@ describe('plain-SQL migrations (migrations/)', () => {
     await dataSource.runMigrations();
     const expected = await catalog((sql, params) => dataSource.query(sql, params), typeormSchema);
     expect(expected.tables).toEqual([
+      'signing_auth_connect_sessions',
       'signing_auth_connection_counts',
       'signing_auth_connections',
       'signing_auth_pending_authorizations',

@@ -1,6 +1,6 @@
 // The connections table (one card per connection on narrow screens). Each row keeps the outcome of its
 // last action beside its buttons, so "Refreshed" or "Test failed" appears where the person clicked.
-import { el, formatTime, showOutcome } from './dom.js';
+import { clearOutcome, el, formatTime, showOutcome } from './dom.js';
 
 const COLUMNS = [
   'Provider',
@@ -43,6 +43,12 @@ export class ConnectionsTable {
     this.outcomes.set(provider, { kind, text });
     const box = this.outcomeBox(provider);
     if (box) showOutcome(box, kind, text);
+  }
+
+  clearRowOutcome(provider) {
+    this.outcomes.delete(provider);
+    const box = this.outcomeBox(provider);
+    if (box) clearOutcome(box);
   }
 
   outcomeBox(provider) {

@@ -21,10 +21,7 @@ export function el(tag, props = {}, children = []) {
  * person sees it where they are looking and a screen reader reads it.
  */
 export function showOutcome(box, kind, text, { problems = [], focus = true, after = [] } = {}) {
-  // Only the outcome-* class changes: a row's box keeps `row-outcome`, by which its next outcome finds it.
-  for (const name of [...box.classList]) if (name.startsWith('outcome-')) box.classList.remove(name);
-  box.classList.add('outcome', `outcome-${kind}`);
-  box.dataset.kind = kind;
+  setKind(box, kind);
   const children = [el('p', { className: 'outcome-text', text })];
   if (problems.length > 0) {
     children.push(
@@ -52,9 +49,17 @@ export function showOutcome(box, kind, text, { problems = [], focus = true, afte
 }
 
 export function clearOutcome(box) {
-  box.className = 'outcome';
-  delete box.dataset.kind;
+  setKind(box, undefined);
   box.replaceChildren();
+}
+
+/** The colour class of an outcome box; its other classes (`row-outcome`) stay. */
+function setKind(box, kind) {
+  for (const name of [...box.classList]) if (name.startsWith('outcome-')) box.classList.remove(name);
+  if (kind) {
+    box.classList.add(`outcome-${kind}`);
+    box.dataset.kind = kind;
+  } else delete box.dataset.kind;
 }
 
 // A problem's label focuses its field instead of changing the address (which holds nothing else).

@@ -2,11 +2,12 @@
 // - operator: signs in with an admin token, picks any tenant, can create connect links;
 // - tenant: opened at `connect/#session=<token>` (a connect session), shows that tenant and the session's
 //   providers only, with no tenant field and no admin wording.
-import { ApiError, createApi } from './api.js';
+import { createApi } from './api.js';
+import { ConnectionActions } from './connection-actions.js';
 import { ConnectLinkPanel } from './connect-link.js';
 import { ConnectionsTable } from './connections-table.js';
 import { CredentialsForm } from './credentials-form.js';
-import { $, clearOutcome, el, formatTime, safeHttpUrl, showOutcome } from './dom.js';
+import { $, clearOutcome, formatTime, safeHttpUrl, showOutcome } from './dom.js';
 import { forgetSession, notifyOpener, sessionToken, takeSessionFromFragment } from './tenant-session.js';
 
 const ADMIN_TOKEN_KEY = 'signingAuthAdminToken';
@@ -27,8 +28,14 @@ const table = new ConnectionsTable({
 const linkPanel = tenantMode ? null : new ConnectLinkPanel({ api, form, tenant: () => tenant() });
 
 const tenant = () => (tenantMode ? session && session.tenantId : sessionStorage.getItem(TENANT_KEY));
-const connectionPath = (provider) =>
-  `/tenants/${encodeURIComponent(tenant())}/connections/${encodeURIComponent(provider)}`;
+const actions = new ConnectionActions({
+  api,
+  form,
+  table,
+  tenant,
+  load: () => load(),
+  finish: (o) => finish(o),
+});
 
 function show(id, visible = true) {
   $(id).hidden = !visible;
@@ -138,6 +145,7 @@ $('tenant-form').addEventListener('submit', async (event) => {
 
 function sessionExpired() {
   forgetSession();
+  $('title').textContent = 'Connect your accounts';
   show('workspace', false);
   show('loading', false);
   showOutcome(
@@ -215,155 +223,15 @@ function readReturn() {
   finish({ provider, status });
 }
 
-// ---- Actions on a connection -----------------------------------------------------------------------
-
-async function onAction(event) {
-  const button = event.target.closest('button[data-action]');
-  if (!button) return;
-  const { action, provider } = button.dataset;
-  const title = form.title(provider);
-  if (
-    action === 'delete' &&
-    !window.confirm(`Delete the ${title} connection of ${tenant()} and its secrets?`)
-  )
-    return;
-  button.disabled = true;
-  try {
-    if (action === 'connect')
-      await connect(provider, (kind, text) => table.showRowOutcome(provider, kind, text));
-    else if (action === 'refresh') await refresh(provider, title);
-    else if (action === 'test') await test(provider, title);
-    else if (action === 'delete') {
-      await api('DELETE', connectionPath(provider));
-      table.outcomes.delete(provider);
-      await load();
-      showOutcome($('table-outcome'), 'success', `Deleted the ${title} connection.`);
-    }
-  } catch (error) {
-    if (error.status === 401) return;
-    if (action === 'delete') showOutcome($('table-outcome'), 'error', `Not deleted: ${error.message}`);
-    else table.showRowOutcome(provider, 'error', error.message);
-  } finally {
-    button.disabled = false;
-  }
-}
-
-/** Starts the provider's consent: the browser leaves for the provider and comes back to this page. */
-async function connect(provider, report) {
-  const { authorizationUrl } = await api('POST', `${connectionPath(provider)}/authorize`);
-  const target = safeHttpUrl(authorizationUrl);
-  if (!target) throw new ApiError('The server answered an authorization URL that is not http(s).', 0);
-  report('info', `Opening ${form.title(provider)} to sign in and consent…`);
-  location.assign(target);
-}
-
-async function refresh(provider, title) {
-  let view;
-  try {
-    view = await api('POST', `${connectionPath(provider)}/refresh`);
-  } finally {
-    // A failed refresh changes the connection too (needs_reauth, last error): show it either way.
-    await load().catch(() => undefined);
-  }
-  table.showRowOutcome(
-    provider,
-    view.status === 'active' ? 'success' : 'warning',
-    `Refreshed ${title}: ${view.status}`,
-  );
-}
-
-async function test(provider, title) {
-  const result = await api('POST', `${connectionPath(provider)}/test`);
-  await load().catch(() => undefined);
-  const verdict = result.ok ? `${title} answered: the connection works.` : `${title} test failed.`;
-  table.showRowOutcome(
-    provider,
-    result.ok ? 'success' : 'error',
-    `${verdict} ${result.message || ''}`.trim(),
-  );
-}
-
-// ---- Saving credentials ----------------------------------------------------------------------------
-
-async function save() {
-  const box = $('save-outcome');
-  const provider = form.provider;
-  const title = form.title(provider);
-  form.markProblems([]);
-  let body;
-  try {
-    body = form.read();
-  } catch (error) {
-    const problems = form.markProblems(error.problems || []);
-    showOutcome(box, 'error', 'Not saved: fix the fields listed here.', { problems });
-    return;
-  }
-  $('save').disabled = true;
-  try {
-    const view = await api('PUT', connectionPath(provider), body);
-    form.clearSecrets();
-    await load();
-    reportSaved(box, view, title);
-  } catch (error) {
-    if (error.status === 401) return;
-    if (error instanceof ApiError && error.problems.length > 0) {
-      const problems = form.markProblems(error.problems);
-      showOutcome(box, 'error', 'Not saved: fix the fields listed here.', { problems });
-    } else {
-      // No field to point at (e.g. the provider refused the credentials): the server's own words.
-      showOutcome(box, 'error', `Not saved: ${error.message}`);
-    }
-  } finally {
-    $('save').disabled = false;
-  }
-}
-
-/** The outcome of a save, by the connection's status, with the next step as a button where there is one. */
-function reportSaved(box, view, title) {
-  const next = (label) => {
-    const button = el('button', { type: 'button', text: label });
-    button.addEventListener('click', () =>
-      connect(view.provider, (kind, text) => showOutcome(box, kind, text)).catch((error) =>
-        showOutcome(box, 'error', error.message),
-      ),
-    );
-    return button;
-  };
-  if (view.status === 'active') {
-    showOutcome(box, 'success', `Saved ${title}: active. It is ready to use.`);
-    finish({ provider: view.provider, status: 'active' });
-  } else if (view.status === 'pending') {
-    showOutcome(box, 'warning', `Saved ${title}: pending. Next: sign in at ${title} and consent.`, {
-      after: [next(`Connect ${title}`)],
-    });
-  } else if (view.status === 'needs_reauth') {
-    const canConsent = view.grantType === 'jwt' || view.grantType === 'authorization_code';
-    showOutcome(
-      box,
-      'warning',
-      `Saved ${title}, but it needs consent: ${view.lastError || 'consent required'}`,
-      {
-        after: canConsent ? [next('Grant consent')] : [],
-      },
-    );
-  } else {
-    showOutcome(
-      box,
-      'error',
-      `Saved ${title} with status ${view.status}: ${view.lastError || 'not verified yet'}`,
-    );
-  }
-}
-
 $('credentials-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  void save();
+  void actions.save();
 });
 $('provider').addEventListener('change', () => {
   form.build();
   clearOutcome($('save-outcome'));
 });
 $('config-fields').addEventListener('change', () => form.updateConditions());
-$('connections').addEventListener('click', (event) => void onAction(event));
+$('connections').addEventListener('click', (event) => void actions.onAction(event));
 
 void (tenantMode ? startTenant() : startOperator());

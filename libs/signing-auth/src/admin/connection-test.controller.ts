@@ -17,7 +17,7 @@ export function createConnectionTestController(prefix: string): Type<unknown> {
 
     @Post(':provider/test')
     @HttpCode(200)
-    // A connect session may test what it may connect (the page's "Test connection" in tenant mode).
+    // Integration of the two branches: a connect session may test its own tenant's connections (issue 18).
     @SessionAccess('write')
     @ApiOperation({
       summary: 'Test the connection: one cheap authenticated call to the provider',

@@ -23,6 +23,7 @@ export const CONNECT_PAGE_FILES: Readonly<Record<string, string>> = {
   'dom.js': 'text/javascript; charset=utf-8',
   'credentials-form.js': 'text/javascript; charset=utf-8',
   'connections-table.js': 'text/javascript; charset=utf-8',
+  'connection-actions.js': 'text/javascript; charset=utf-8',
   'connect-link.js': 'text/javascript; charset=utf-8',
   'tenant-session.js': 'text/javascript; charset=utf-8',
 };
