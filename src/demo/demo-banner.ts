@@ -14,7 +14,8 @@ export function demoBannerLines(connectUrl: string, dataDir: string): string[] {
     `  ${connectUrl}`,
     '',
     '  Then: Connect (DocuSign row) -> Allow on the stand-in\'s page -> back, "active" ->',
-    '  Test connection -> Refresh now. DocuSign tokens last 2 minutes here: the sweep renews them',
-    '  by itself, and each refresh-token rotation is printed below.',
+    '  Test connection -> Refresh now. DocuSign tokens last 2 minutes here; once the connection',
+    '  has been used (the test counts), the sweep renews them by itself. Each refresh-token',
+    '  rotation is printed below.',
   ];
 }

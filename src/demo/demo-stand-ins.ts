@@ -12,7 +12,8 @@ import { DocuSignStandIn } from './docusign-stand-in.js';
 
 /**
  * DocuSign access tokens last two minutes in the demo: the sweep (every 5 s in the demo) renews one about
- * 12 s before it lapses (the 10 % leeway), so a newcomer sees a rotation happen by itself within two minutes.
+ * 12 s before it lapses (the 10 % leeway) when the connection was used lately (`sweep.activeWindowSeconds`;
+ * "Test connection" counts), so a newcomer sees a rotation happen by itself within two minutes.
  */
 export const DEMO_DOCUSIGN_TOKEN_SECONDS = 120;
 
