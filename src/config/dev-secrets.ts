@@ -20,6 +20,11 @@ export interface DevSecretsFile {
   adminToken: string;
 }
 
+/** `dev-secrets.json` is missing where it must exist, unreadable, or cannot take the change asked for. */
+export class DevSecretsError extends Error {
+  override readonly name = 'DevSecretsError';
+}
+
 export function devSecretsPath(config: AppConfig): string {
   return join(config.dataDir, 'dev-secrets.json');
 }
@@ -30,7 +35,7 @@ export function readDevSecrets(file: string): DevSecretsFile {
     return JSON.parse(text) as DevSecretsFile;
   } catch {
     // JSON.parse's message quotes the file (a key, a token): say which file, nothing of its content.
-    throw new Error(
+    throw new DevSecretsError(
       `${file} is not valid JSON: fix or delete it (deleting it loses access to stored secrets).`,
     );
   }

@@ -66,6 +66,7 @@ describe('Connect page served by the library', () => {
       ]) {
         const res = await fetch(`${harness.baseUrl}/signing-auth/connect/${path}`);
         expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        if (!path.includes('%')) expect(res.headers.get('content-security-policy')).toBe(STRICT_CSP);
       }
     });
 

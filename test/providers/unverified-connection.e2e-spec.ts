@@ -7,6 +7,8 @@ import { TcpProxy } from '../chaos/tcp-proxy.js';
 import { startDocSpringEmulator, type DocSpringEmulator } from '../emulators/index.js';
 
 interface ViewBody {
+  ok?: boolean;
+  connection?: { status: string; lastError: string | null };
   status?: string;
   lastError?: string | null;
   message?: string;
@@ -78,6 +80,9 @@ describe('a connection saved unchecked is re-verified, never promoted locally (D
     const saved = await save('made-up', 'made-up-secret');
     expect(saved.status).toBe(200);
     expect(saved.body.status).toBe('error');
+    // Row 5: the reason names the option and the example app's variable that move the host.
+    expect(saved.body.lastError).toContain('hosts.docspringApiUrl');
+    expect(saved.body.lastError).toContain('in the example app SIGNING_AUTH_DOCSPRING_API_URL');
 
     await makeDue('made-up');
     await t.app.get(SigningAuthSweeper).runOnce();
@@ -125,6 +130,19 @@ describe('a connection saved unchecked is re-verified, never promoted locally (D
     await t.app.get(TokenService).getAccessToken('real', 'docspring');
     await api('POST', 'real/connections/docspring/refresh');
     expect(dsp.stats.authenticationRequests).toBe(before + 1);
+  });
+
+  it('"Test connection" on an unverified row: one check, and the yes makes it active', async () => {
+    await proxy.setMode('refuse');
+    expect((await save('tested', SECRET)).body.status).toBe('error');
+    const offline = await api('POST', 'tested/connections/docspring/test');
+    expect(offline.body).toMatchObject({ ok: false, connection: { status: 'error' } });
+    await proxy.setMode('pass');
+    const before = authenticationCalls();
+    const online = await api('POST', 'tested/connections/docspring/test');
+    expect(online.status).toBe(200);
+    expect(online.body).toMatchObject({ ok: true, connection: { status: 'active', lastError: null } });
+    expect(authenticationCalls()).toBe(before + 1);
   });
 
   it('via the sweep too: an unverified row that DocSpring accepts turns active', async () => {

@@ -1,4 +1,4 @@
-import type { CanActivate, LoggerService, Type } from '@nestjs/common';
+import type { CanActivate, Type } from '@nestjs/common';
 import type { EncryptionKey } from './crypto/keyring.js';
 import type { SigningAuthStrategy } from './providers/strategy.interface.js';
 
@@ -254,8 +254,6 @@ export interface SigningAuthModuleOptions {
   observer?: SigningAuthObserver;
   /** Export Prometheus metrics through prom-client's default registry. Default: `false`. */
   metrics?: boolean;
-  /** Logger for the library. Default: Nest's `Logger`. */
-  logger?: LoggerService;
   /** Clock for tests (e.g. simulating 90 days). Default: `() => new Date()`. */
   clock?: () => Date;
   /** Outgoing calls through `SigningAuthHttpService`. Default: no tenant resolver. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Controller, Get, Inject, NotFoundException, Param, Req, Res, type Type } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res, type Type } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
@@ -75,7 +75,13 @@ export function createConnectPageController(prefix: string): Type<unknown> {
 
     @Get(':file')
     asset(@Param('file') file: string, @Res() response: Response): void {
-      if (!Object.hasOwn(CONNECT_PAGE_FILES, file)) throw new NotFoundException();
+      if (!Object.hasOwn(CONNECT_PAGE_FILES, file)) {
+        // Answered here, with the page's headers, rather than by the host's exception filter.
+        this.setHeaders(response);
+        response.status(404).setHeader('Content-Type', 'text/plain; charset=utf-8');
+        response.end('Not found');
+        return;
+      }
       this.send(response, file);
     }
 

@@ -1,4 +1,5 @@
 import { InvalidEncryptionKeysError } from './crypto.errors.js';
+import { optionName } from '../common/option-names.js';
 
 /**
  * One AES-256 key. `key` is 32 raw bytes, or their base64 encoding.
@@ -73,7 +74,7 @@ export class Keyring {
     const list = typeof keys === 'string' ? Keyring.parse(keys) : (keys ?? []);
     if (list.length === 0) {
       throw new InvalidEncryptionKeysError(
-        'signing-auth: no encryption keys configured. Pass `encryptionKeys` to SigningAuthModule.forRoot(), ' +
+        `signing-auth: no encryption keys configured. Pass ${optionName('encryptionKeys')} to SigningAuthModule.forRoot(), ` +
           'e.g. [{ id: "k1", key: <32 random bytes, base64> }] (generate one with `openssl rand -base64 32`).',
       );
     }
@@ -94,7 +95,8 @@ export class Keyring {
     if (!this.keys.has(this.activeKeyId)) {
       throw new InvalidEncryptionKeysError(
         `signing-auth: activeKeyId "${this.activeKeyId}" is not among the configured keys ` +
-          `(${[...this.keys.keys()].join(', ')}): add that key or pick one of these.`,
+          `(${[...this.keys.keys()].join(', ')}): add that key or pick one of these ` +
+          `with ${optionName('activeKeyId')}.`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-optio
 import { InvalidEncryptionKeysError } from './crypto.errors.js';
 import { Keyring } from './keyring.js';
 import { MALFORMED_KEY_ID, StoredKeyCensus, type StoredKeyCount } from './stored-key-census.js';
+import { optionName } from '../common/option-names.js';
 
 /** What the boot check found; shown in the health details. @internal */
 export interface StoredKeyFindings {
@@ -57,7 +58,7 @@ export class StoredKeyCheck implements OnModuleInit {
     if (missing.length === 0) return;
     const message =
       `Stored secrets use encryption key ids that encryptionKeys does not hold: ${describe(counts, missing)}. ` +
-      'Their connections cannot be used or refreshed by this process. Add the key(s) back to encryptionKeys ' +
+      `Their connections cannot be used or refreshed by this process. Add the key(s) back to ${optionName('encryptionKeys')} ` +
       '(they may stay inactive: activeKeyId picks the key that encrypts), or re-authorize those connections.';
     if (this.options.requireKeysForStoredValues) {
       throw new InvalidEncryptionKeysError(

@@ -91,7 +91,10 @@ export class ConnectionTester {
     const { tenantId, provider } = row;
     let refreshed = '';
     if (row.status !== 'active' || awaitsVerification(row.metadata, strategy)) {
+      const verifying = awaitsVerification(row.metadata, strategy);
       await this.tokens.refreshNow(tenantId, provider); // throws what the provider said
+      // Never accepted before: that refresh was the strategy's own check, one call is enough.
+      if (verifying) return `${provider} accepted the stored credentials (checked now for the first time)`;
       refreshed = `${provider} accepted the stored credentials (refreshed: the connection was ${row.status})`;
       if (!strategy.checkAccess) return refreshed;
     }
