@@ -8,7 +8,7 @@ import {
   type SignicatEmulator,
 } from '../../test/emulators/index.js';
 import type { AppConfig } from '../config/app-config.js';
-import { DocuSignStandIn } from './docusign-stand-in.js';
+import { DEMO_DOCUSIGN_ACCOUNT, DEMO_DOCUSIGN_USER, DocuSignStandIn } from './docusign-stand-in.js';
 
 /**
  * DocuSign access tokens last two minutes in the demo: the sweep (every 5 s in the demo) renews one about
@@ -58,7 +58,11 @@ export async function startDemoStandIns(publicUrl: string): Promise<DemoStandIns
       secret: credentials.docusign.secretKey,
       redirectUris: [`${publicUrl}/signing-auth/oauth/docusign/callback`],
     });
-    docusign.addUser({ sub: randomUUID(), name: 'Demo User', accounts: [{ account_name: 'Demo account' }] });
+    docusign.addUser({
+      sub: randomUUID(),
+      name: DEMO_DOCUSIGN_USER,
+      accounts: [{ account_name: DEMO_DOCUSIGN_ACCOUNT }],
+    });
     const formstack: FormstackSignEmulator = await startFormstackSignEmulator({
       maxLoggedRequests: 0,
       clients: [{ clientId: credentials.formstack.clientId, secret: credentials.formstack.clientSecret }],

@@ -5,6 +5,13 @@ import {
   type EmulatorRequest,
 } from '../../test/emulators/index.js';
 
+/**
+ * The one user and account the stand-in knows. The account name is what the Connect page shows under
+ * "DocuSign" once connected, so the page itself says it is a stand-in.
+ */
+export const DEMO_DOCUSIGN_USER = 'Demo User';
+export const DEMO_DOCUSIGN_ACCOUNT = 'Demo account (local stand-in, not DocuSign)';
+
 /** Query parameter the stand-in's consent page adds when the person answers. */
 const ANSWER = 'demo_consent';
 
@@ -61,8 +68,8 @@ button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:1px solid #4a3
 <p class="demo"><strong>Demo:</strong> this is a local stand-in for DocuSign, running on your machine
 (<code>npm run demo</code>). Nothing here reaches DocuSign; no account is needed.</p>
 <h1>Allow access?</h1>
-<p>The signing-auth example app asks to act for <strong>Demo User</strong> in the DocuSign account
-<strong>Demo account</strong> with the scopes: ${scopes || 'none'}.</p>
+<p>The signing-auth example app asks to act for <strong>${DEMO_DOCUSIGN_USER}</strong> in the account
+<strong>${DEMO_DOCUSIGN_ACCOUNT}</strong> with the scopes: ${scopes || 'none'}.</p>
 <form method="get" action="/oauth/auth">${hidden}
 <div class="row"><button id="allow" name="${ANSWER}" value="allow">Allow</button>
 <button id="deny" name="${ANSWER}" value="deny">Deny</button></div></form>

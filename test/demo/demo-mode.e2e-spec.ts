@@ -88,6 +88,10 @@ describeWithBrowser('npm run demo in a real browser', () => {
         await page.locator('#message', { hasText: 'Connected DocuSign: active' }).waitFor();
         await row(page, 'docusign').waitFor();
         expect(await status('docusign')).toBe('active');
+        // The page itself says the account is a stand-in (the account name the stand-in reports).
+        expect(await row(page, 'docusign').locator('td[data-label="Provider"]').textContent()).toBe(
+          'DocuSignDemo account (local stand-in, not DocuSign)',
+        );
 
         // Test connection: one signed call (userinfo) to the stand-in.
         await row(page, 'docusign').locator('button[data-action="test"]').click();
