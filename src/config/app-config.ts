@@ -19,6 +19,11 @@ export interface AppConfig {
   /** Origins a connect session's returnUrl may point to (SIGNING_AUTH_CONNECT_RETURN_ORIGINS, comma-separated). */
   connectReturnOrigins?: string[];
   sweepCron?: string;
+  /**
+   * SIGNING_AUTH_DEMO (set by `npm run demo`): local stand-ins for the providers and a ready tenant
+   * (src/demo/). Refused with NODE_ENV=production.
+   */
+  demo: boolean;
   hosts: {
     docusignOAuthUrl?: string;
     formstackAuthUrl?: string;
@@ -77,6 +82,12 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
         `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
     );
   }
+  const demo = parseDemo(str('SIGNING_AUTH_DEMO'));
+  if (demo && production) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_DEMO (npm run demo) starts stand-in providers and is refused with NODE_ENV=production.',
+    );
+  }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
   if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {
     throw new AppConfigError(
@@ -99,6 +110,7 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
       .map((origin) => origin.trim())
       .filter(Boolean),
     sweepCron,
+    demo,
     hosts: {
       docusignOAuthUrl: url('SIGNING_AUTH_DOCUSIGN_OAUTH_URL', str('SIGNING_AUTH_DOCUSIGN_OAUTH_URL')),
       formstackAuthUrl: url('SIGNING_AUTH_FORMSTACK_AUTH_URL', str('SIGNING_AUTH_FORMSTACK_AUTH_URL')),
@@ -106,6 +118,12 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
       docspringApiUrl: url('SIGNING_AUTH_DOCSPRING_API_URL', str('SIGNING_AUTH_DOCSPRING_API_URL')),
     },
   };
+}
+
+function parseDemo(value: string | undefined): boolean {
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new AppConfigError('SIGNING_AUTH_DEMO must be 1 or true (0, false or unset: off).');
 }
 
 function parsePort(value: string | undefined): number {
