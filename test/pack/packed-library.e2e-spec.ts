@@ -219,6 +219,14 @@ describe('the packed library', () => {
       const result = JSON.parse(printed.trim().split('\n').pop()!) as Record<string, unknown>;
       const signed = { answer: { ok: true }, health: { status: 'up', database: 'up' } };
       expect(result).toMatchObject({ forRoot: signed, forRootAsync: signed });
+      // Issue 18: the packed library serves the Connect page itself, with its strict headers.
+      expect(result.connectPage).toMatchObject({
+        status: 200,
+        type: expect.stringMatching(/^text\/html/),
+        csp: expect.stringMatching(/frame-ancestors 'none'/),
+        cache: 'no-store',
+        scriptStatus: 200,
+      });
       expect(seen).toEqual(['Bearer pack-token', 'Bearer pack-token']);
     } finally {
       provider.close();
@@ -334,7 +342,13 @@ async function writeReadmeFiles(readme: string, dir: string): Promise<string[]> 
 const HARNESS = `import 'reflect-metadata';
 import { Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConnectionsService, SigningAuthHealthIndicator } from 'signing-auth';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  ConnectionsService,
+  SIGNING_AUTH_MIGRATIONS,
+  SigningAuthHealthIndicator,
+  SigningAuthModule,
+} from 'signing-auth';
 import { AppModule } from './app.module.js';
 import { AppAsyncModule } from './app-async.module.js';
 import { EnvelopesService } from './envelopes.service.js';
@@ -366,7 +380,53 @@ async function signedCall(root: Type<unknown>) {
   }
 }
 
-const result = { forRoot: await signedCall(AppModule), forRootAsync: await signedCall(AppAsyncModule) };
+// The Connect page is served from the package itself (connectPage: true), with its headers.
+async function connectPage() {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: process.env.DATABASE_URL,
+        autoLoadEntities: true,
+        migrations: [...SIGNING_AUTH_MIGRATIONS],
+        migrationsRun: true,
+      }),
+      SigningAuthModule.forRoot({
+        encryptionKeys: process.env.SIGNING_AUTH_ENCRYPTION_KEYS!,
+        sweep: { enabled: false },
+        admin: { tokens: ['pack-admin-token-of-at-least-32-characters'] },
+        adminApi: true,
+        connectPage: true,
+      }),
+    ],
+  })
+  class PageApp {}
+  const app = await NestFactory.create(PageApp, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  try {
+    const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const page = await fetch(\`\${base}/signing-auth/connect/\`);
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]);
+    const script = scripts.length ? await fetch(new URL(scripts[0], \`\${base}/signing-auth/connect/\`)) : undefined;
+    return {
+      status: page.status,
+      type: page.headers.get('content-type'),
+      csp: page.headers.get('content-security-policy'),
+      cache: page.headers.get('cache-control'),
+      scripts: scripts.length,
+      scriptStatus: script?.status,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+const result = {
+  forRoot: await signedCall(AppModule),
+  forRootAsync: await signedCall(AppAsyncModule),
+  connectPage: await connectPage(),
+};
 console.log(JSON.stringify(result));
 `;
 
