@@ -75,17 +75,17 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
       );
     }
   }
+  const demo = parseDemo(str('SIGNING_AUTH_DEMO'));
+  if (demo && production) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_DEMO (npm run demo) starts stand-in providers and is refused with NODE_ENV=production.',
+    );
+  }
   // The library refuses these too, but only once the modules load (with a stack trace): say it first, plainly.
   if (production && adminApi && adminTokens?.some((token) => token.length < 32)) {
     throw new AppConfigError(
       'SIGNING_AUTH_ADMIN_TOKENS: every admin token must be at least 32 random characters in production; make one ' +
         `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
-    );
-  }
-  const demo = parseDemo(str('SIGNING_AUTH_DEMO'));
-  if (demo && production) {
-    throw new AppConfigError(
-      'SIGNING_AUTH_DEMO (npm run demo) starts stand-in providers and is refused with NODE_ENV=production.',
     );
   }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
