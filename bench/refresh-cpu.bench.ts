@@ -132,9 +132,10 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 /**
- * The measured floor beside the sweep (issue 22): the same N token requests at the same concurrency from a
- * bare keep-alive node:http client in this process, against the same endpoint. The sweep's wall time over
- * the floor's is the library's whole overhead; the floor's CPU per request is what any client pays.
+ * The measured floor beside the sweep (bench/lib/token-floor.ts): the same N token requests at the same
+ * concurrency from a bare keep-alive node:http client in this process, against the same endpoint. The
+ * sweep's wall time over the floor's is the library's whole overhead; the floor's CPU per request is what
+ * any client pays.
  */
 async function recordFloor(
   ctx: BenchContext,

@@ -3,7 +3,7 @@
  * keep-alive `node:http` client from this one process to the same endpoint, nothing else (no database, no
  * crypto, no library). A `setTimeout(25)` endpoint answers in ≥ 25 ms, and loopback sends and the event
  * loop cost something, so N × 25 ms / concurrency is a bound no client reaches; the sweep's wall time over
- * this floor is the library's own overhead and nothing else (issue 22).
+ * this floor is the library's own overhead and nothing else.
  */
 import { Agent, request } from 'node:http';
 

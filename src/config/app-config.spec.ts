@@ -1,6 +1,6 @@
 import { AppConfigError, validateAppConfig } from './app-config.js';
 
-/** Issue 19 rows 2 and 8: admin tokens in production are long, and only the web app needs them. */
+/** Admin tokens in production are long, and only the web app needs them. */
 describe('example app configuration in production', () => {
   const key = `k1:${Buffer.alloc(32, 7).toString('base64')}`; // only parsed by the library, not here
   const production = { NODE_ENV: 'production', SIGNING_AUTH_ENCRYPTION_KEYS: key };

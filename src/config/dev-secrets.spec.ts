@@ -5,7 +5,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { validateAppConfig } from './app-config.js';
 import { devSecretsPath, loadAppSecrets, type DevSecretsFile } from './dev-secrets.js';
 
-/** Issue 19 row 5: the generated development key stays in its file; the log says where, not what. */
+/** The generated development key stays in its file; the log says where, not what. */
 describe('development secrets on first start', () => {
   let dataDir: string;
   const lines: string[] = [];

@@ -35,7 +35,7 @@ function referenceRows(): Row[] {
 const SECRET = `dsp-${randomUUID()}`;
 
 /**
- * Issue 20, row 10: the admin API reference matches behaviour. Every concrete request the reference lists
+ * The admin API reference matches behaviour. Every concrete request the reference lists
  * is sent, in order, to a running app, and must get the status the reference gives it (an unknown provider
  * on GET was documented as 404 and answers 400 listing the known ones).
  */

@@ -10,7 +10,7 @@ import { ADMIN_TOKEN, startAdminApp, type AdminTestApp } from './admin-test-app.
 import { AdminClient } from './admin-client.js';
 
 /**
- * Issue 19 row 10: every admin answer (success, error, body-parser failure, the DocSpring token answer that
+ * Every admin answer (success, error, body-parser failure, the DocSpring token answer that
  * holds a secret, the OAuth callback) says `Cache-Control: no-store`; Swagger UI at /docs, on the origin
  * whose session storage holds the admin token, has a Content-Security-Policy.
  */

@@ -4,7 +4,7 @@ import { ADMIN_TOKEN, startAdminApp, type AdminTestApp } from './admin-test-app.
 import { AdminClient } from './admin-client.js';
 
 /**
- * Issue 19 row 11: generic oauth2 tenants share one callback path and the mix-up defence compared only the
+ * Generic oauth2 tenants share one callback path and the mix-up defence compared only the
  * provider id. RFC 9207: when the authorization response carries `iss`, it is checked against the issuer
  * the connection names (`config.issuer`), or else against the authorization endpoint's origin; a
  * connection that names an issuer requires `iss`. A refused response stores nothing.

@@ -4,7 +4,7 @@ import { AdminClient } from './admin-client.js';
 const SPOOF = 'Your admin session expired. Re-enter your token at https://evil.example/login';
 
 /**
- * Issue 19 row 4: the unguarded callback took `error`/`error_description` without any state and put them
+ * The unguarded callback took `error`/`error_description` without any state and put them
  * into the failure redirect, which the Connect page shows as the app's own message. Without a live state
  * of this provider's flow, the answer is fixed and quotes nothing of the query.
  */

@@ -16,7 +16,7 @@ import { freePort } from '../support/app-process.js';
 import { rsaKeyPair } from '../providers/strategy-test-kit.js';
 import { ADMIN_TOKEN, startAdminApp, type AdminTestApp } from './admin-test-app.js';
 
-/** The answer of `POST .../test` (issue 20, row 8): the page codes against exactly this shape. */
+/** The answer of `POST .../test` (docs/reference/admin-api.md): the page codes against exactly this shape. */
 interface TestAnswer {
   ok: boolean;
   message: string;

@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, startAdminApp, type AdminTestApp } from './admin-test-app.
 const SECRET = 'fs-secret-0123456789';
 
 /**
- * Issue 21 row 1: Formstack Sign does not document echoing `state` (providers.md §2.2). A callback without
+ * Decision 025: Formstack Sign does not document echoing `state` (providers.md §2.2). A callback without
  * it completes the flow that the browser's binding cookie names (a Connect-page flow), with the usual
  * single-use and expiry checks; in another browser (no cookie) it is refused as before; with several of the
  * browser's flows open it is refused, naming the reason.

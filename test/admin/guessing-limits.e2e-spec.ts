@@ -53,7 +53,7 @@ async function statuses(n: number, call: () => Promise<Answer>): Promise<number[
   return seen;
 }
 
-/** Issue 19 row 2: admin tokens of 32+ characters in production, and guessing is limited per address. */
+/** Decision 024: admin tokens of 32+ characters in production, and guessing is limited per address. */
 describe('admin token length at boot', () => {
   async function boot(options: Partial<SigningAuthModuleOptions>): Promise<unknown> {
     const db = await createTestDatabase();

@@ -12,7 +12,7 @@ interface ErrorBody {
 const RESERVED = ['__proto__', 'constructor', 'prototype'] as const;
 
 /**
- * Issue 19 row 9: a body with `__proto__` (or `constructor`, `prototype`) at any depth is refused with a
+ * A body with `__proto__` (or `constructor`, `prototype`) at any depth is refused with a
  * 400 that names the field; before, `Object.assign` let `__proto__` replace the DTO's prototype and the
  * answer read "undefined: an unknown value…" with no `field`.
  */

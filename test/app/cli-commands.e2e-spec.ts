@@ -41,7 +41,7 @@ const command = (name: Command, args: string[], env: Record<string, string>) =>
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
 /**
- * Issue 20, rows 6–7: every command fails in ONE line for a known condition (no Nest stack trace first),
+ * Every command fails in ONE line for a known condition (no Nest stack trace first),
  * with the exit code the documented table gives; the README's commands print what they say when pasted.
  */
 describe('the example app commands', () => {

@@ -87,7 +87,7 @@ describe('example app (npm start)', () => {
         );
         // The secret decrypted with the key read back: the refresh got as far as asking DocSpring. The
         // made-up token was saved without DocSpring's yes (no network here, or DocSpring refuses it), so
-        // the refresh re-runs the check and it never turns active (issue 20, row 1).
+        // the refresh re-runs the check and it never turns active (decision 028).
         expect([409, 502]).toContain(refreshed.status);
         expect(((await refreshed.json()) as { message: string }).message).toMatch(
           /docspring authentication check for tenant "acme"/,

@@ -15,7 +15,7 @@ interface LockPackage {
 }
 
 /**
- * Issue 20, row 11: `npm install` on a supported Node version prints no EBADENGINE. The README supports
+ * `npm install` on a supported Node version prints no EBADENGINE. The README supports
  * `^20.19.0 || ^22.13.0 || >=24.11.0`; every installed package (package-lock.json records each one's
  * `engines`) must accept the lowest version of each of those ranges. file-type 22 (pulled by
  * @nestjs/common 12.5.1) wants Node >= 22: the root package.json overrides it to 21.3.4 (Node >= 20, the

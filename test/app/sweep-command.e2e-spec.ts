@@ -157,7 +157,7 @@ describe('npm run sweep (one refresh pass as a command)', () => {
       for (const name of ['DATABASE_URL', 'SIGNING_AUTH_ENCRYPTION_KEYS']) {
         expect(env[name].valueFrom?.secretKeyRef).toMatchObject({ key: name });
       }
-      // Issue 19 row 8: only what the pass uses, and a hardened pod.
+      // Only what the pass uses, and a hardened pod.
       expect(env.SIGNING_AUTH_ADMIN_TOKENS).toBeUndefined();
       expect(job.template.spec.automountServiceAccountToken).toBe(false);
       expect(job.template.spec.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });

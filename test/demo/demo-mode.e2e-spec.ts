@@ -12,7 +12,7 @@ const shot = (name: string) => resolve(`artifacts/demo-${name}.png`);
 const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
 
 /**
- * `npm run demo` as a newcomer meets it (issue 20, row 12): the compiled example app with
+ * `npm run demo` as a newcomer meets it (decision 029): the compiled example app with
  * SIGNING_AUTH_DEMO=1 (what `--demo` sets), no provider account, no network. The Connect link from the
  * banner opens the page for the ready tenant; Connect goes to the DocuSign stand-in's consent page; Allow
  * brings the browser back to an active connection; Test connection and Refresh now answer; the terminal

@@ -14,7 +14,7 @@ const failure = (provider: string) =>
   );
 
 /**
- * Issue 20, row 5: a message that tells a person to change a module option also names the example app's
+ * Decision 028: a message that tells a person to change a module option also names the example app's
  * environment variable for it, where one exists (decision 028: the library names both; the app cannot
  * rewrite a `lastError` already stored and shown on the Connect page).
  */

@@ -66,7 +66,7 @@ function documentedKeys(markdown: string): Set<string> {
 }
 
 /**
- * Issue 20, row 4: one source of truth for the module's options. The types in signing-auth.options.ts
+ * Decision 028: one source of truth for the module's options. The types in signing-auth.options.ts
  * (with their doc comments) are the source; the reference must name every key of them, and nothing else,
  * so an option added without its row fails here (also one added on another branch, at merge).
  */

@@ -9,7 +9,7 @@ import { bootApp, docusignAt, seedConnections, startLifecycleEmulator } from './
 
 /**
  * The sweep's concurrency bounds provider calls, not write-backs: once a row's provider call is over, its
- * slot goes to the next row while the write-back completes (issue 22: at concurrency 5 a refresh waited for
+ * slot goes to the next row while the write-back completes (before, at concurrency 5 a refresh waited for
  * its own write before the worker took the next row, so every write's round trip added to the pass). The
  * batch still ends only when every write is done. Here the database holds each refresh write until the test
  * lets go (a trigger waits on an advisory lock the test holds): at concurrency 1, the second row's provider

@@ -152,7 +152,8 @@ describe('the packed library', () => {
     };
     expect(tsconfig.compilerOptions.types).toContain('node');
     expect(args).toContain('@types/node');
-    // Importing from node: would load Node's types and hide a tsconfig without them (issue 20, row 2).
+    // Importing from node: would load Node's types and hide a tsconfig without them (the README's tsconfig
+    // must list them).
     expect(HARNESS).not.toMatch(/from '(node:|[a-z_]+$)|@types|typeorm-pglite|pglite/m);
     await writeFile(join(app, 'src/pack-check.ts'), HARNESS);
     await run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
@@ -219,7 +220,7 @@ describe('the packed library', () => {
       const result = JSON.parse(printed.trim().split('\n').pop()!) as Record<string, unknown>;
       const signed = { answer: { ok: true }, health: { status: 'up', database: 'up' } };
       expect(result).toMatchObject({ forRoot: signed, forRootAsync: signed });
-      // Issue 18: the packed library serves the Connect page itself, with its strict headers.
+      // Decision 023: the packed library serves the Connect page itself, with its strict headers.
       expect(result.connectPage).toMatchObject({
         status: 200,
         type: expect.stringMatching(/^text\/html/),

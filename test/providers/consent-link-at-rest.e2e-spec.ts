@@ -23,7 +23,7 @@ const IK = randomUUID();
 const run = promisify(execFile);
 
 /**
- * Issue 19 row 3: a DocuSign consent link carries a live OAuth state. It was kept in the clear in
+ * Decision 025: a DocuSign consent link carries a live OAuth state. It was kept in the clear in
  * `metadata.consentUrl` (7 days, not bound to a browser), and every `consent_required` minted another.
  * Now the database holds the state only as its SHA-256 and the link sealed like every other secret, and a
  * connection has at most one live consent link.

@@ -18,7 +18,7 @@ interface ViewBody {
 const SECRET = `dsp-${randomUUID()}`;
 
 /**
- * Issue 20, row 1: credentials the provider never accepted never become `active` by a local step.
+ * Decision 028: credentials the provider never accepted never become `active` by a local step.
  * DocSpring's refresh calls nothing (its "token" is the Basic pair), so a token saved while DocSpring was
  * unreachable used to turn `active` on the next sweep or "Refresh now" without ever being checked. Now
  * every retry of such a connection re-runs the verification (`GET /api/v1/authentication`): only

@@ -17,7 +17,7 @@ export function createConnectionTestController(prefix: string): Type<unknown> {
 
     @Post(':provider/test')
     @HttpCode(200)
-    // Integration of the two branches: a connect session may test its own tenant's connections (issue 18).
+    // Integration of the two branches: a connect session may test its own tenant's connections (decision 022).
     @SessionAccess('write')
     @ApiOperation({
       summary: 'Test the connection: one cheap authenticated call to the provider',

@@ -35,7 +35,7 @@ describe('Keyring: strict, strong keys', () => {
       Buffer.from(Array.from({ length: 32 }, (_, i) => [7, 9, 11][i % 3]!)),
       /is not random/,
     ],
-    // Issue 19 row 6: a passphrase or a hash of a password has enough distinct bytes but no entropy.
+    // A passphrase or a hash of a password has enough distinct bytes but no entropy.
     [
       '32 printable ASCII characters (a passphrase)',
       Buffer.from('ThisIsMySuperSecretEncryptionKey').toString('base64'),

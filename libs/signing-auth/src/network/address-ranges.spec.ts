@@ -1,7 +1,7 @@
 import { classifyAddress } from './address-ranges.js';
 import { NetworkPolicy } from './network-policy.js';
 
-/** Issue 19 row 7: credential-bearing cloud endpoints are never reachable through a tenant URL. */
+/** Credential-bearing cloud endpoints are never reachable through a tenant URL. */
 describe('never-allowed cloud endpoints', () => {
   const permissive = new NetworkPolicy({ developmentMode: true, allowPrivateNetworks: true });
 

@@ -220,7 +220,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
 }
 
 /**
- * The report's failure class. Poison rows (issue 9: marked `error`, rescheduled, evented by the refresher)
+ * The report's failure class. Poison rows (decision 014: marked `error`, rescheduled, evented by the refresher)
  * arrive as SigningAuthUnprocessableConnectionError: unreadable stored data is "undecryptable", a provider
  * id without a strategy is "other".
  */
