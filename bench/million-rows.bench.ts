@@ -20,7 +20,7 @@ import {
   type EncryptionKey,
 } from 'signing-auth';
 import { median, type BenchContext } from './lib/kit.js';
-import { RELEASE_ALL, claimParams, explainAnalyze, scanNodes } from './scale/claim-statement.js';
+import { RELEASE_CLAIMED, claimParams, explainAnalyze, scanNodes } from './scale/claim-statement.js';
 import { internal } from './lib/internals.js';
 import {
   SCAN_COUNT_BY_STATUS,
@@ -221,7 +221,7 @@ async function claims(ctx: BenchContext, db: OwnDatabase, sizes: Sizes): Promise
     const claimed = await db.client.query(CLAIM_DUE, claimParams(owner, batch));
     if (claimed.rowCount !== Math.min(batch, due))
       throw new Error(`claimed ${claimed.rowCount} of ${due} due`);
-    await db.client.query(RELEASE_ALL, [owner]);
+    await db.client.query(RELEASE_CLAIMED, [owner, claimed.rows.map((r: { id: string }) => r.id)]);
   });
   const after = await explainAnalyze(db.client, CLAIM_DUE, claimParams(owner, batch));
   await savePlan(

@@ -2,10 +2,12 @@
  * The refresh sweep against a token endpoint answering after 25 ms (its own process): N connections all
  * due, one complete pass (`SigningAuthSweeper.runOnce()`) in one replica process, or in two started
  * together. Figures: wall time against the bound N × 25 ms / concurrency at the defaults (concurrency 5,
- * batch 50) and tuned (concurrency 50, batch 200), refreshes per second, CPU per refresh of the sweeping
- * processes, 2 replicas against 1, statements and transactions per refresh; every pass is checked
- * (each due connection refreshed exactly once, token requests = N, no refresh token reused). Chart
- * `sweep-scaling`: wall seconds against N for 1 and 2 replicas (tuned) with their bounds.
+ * batch 50) and tuned (concurrency 50, batch 200), and against the measured floor (the same N token
+ * requests at the same concurrency from a bare keep-alive node:http client, right after the pass:
+ * bench/lib/token-floor.ts); refreshes per second, CPU per refresh of the sweeping processes, 2 replicas
+ * against 1, statements and transactions per refresh; every pass is checked (each due connection
+ * refreshed exactly once, token requests = N, no refresh token reused). Chart `sweep-scaling`: wall
+ * seconds against N for 1 and 2 replicas (tuned) with their bounds.
  *
  * Seeds the largest N once and marks the first N due before each pass (the sweep reschedules what it
  * refreshed an hour ahead, so the rest stays not due). Full mode: the passes at the defaults are bound to
@@ -14,6 +16,7 @@
  */
 import { loadavg } from 'node:os';
 import { median, type BenchContext } from './lib/kit.js';
+import type { FloorResult } from './lib/token-floor.js';
 import { LATENCY_MS, SweepRig, type PassResult } from './sweep/sweep-rig.js';
 
 const DEFAULTS = { concurrency: 5, batchSize: 50 };
@@ -54,6 +57,16 @@ const perRefresh = (pass: PassResult, value: number) => value / Math.max(1, pass
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const thousands = (n: number) => n.toLocaleString('en-US');
 
+/** The measured floor for N at this concurrency (SweepRig.floor), logged beside the passes. */
+async function measuredFloor(ctx: BenchContext, rig: SweepRig, n: number, concurrency: number) {
+  const floor = await rig.floor(n, concurrency);
+  ctx.log(
+    `floor N=${n} concurrency ${concurrency}: ${Math.round(floor.wallMs)} ms ` +
+      `(${round(floor.wallMs / bound(n, concurrency, 1), 3)}× bound), ${round(floor.cpuMs / n, 3)} ms CPU/request`,
+  );
+  return floor;
+}
+
 export async function run(ctx: BenchContext): Promise<void> {
   const plan = ctx.quick ? QUICK : FULL;
   const loads: number[] = [];
@@ -82,8 +95,9 @@ export async function run(ctx: BenchContext): Promise<void> {
     if (plan.warmUp > 0)
       for (const profile of ['defaults', 'tuned'] as const) await pass(profile, plan.warmUp, 2);
     passes.length = 0;
-    await atDefaults(ctx, plan, pass);
-    await tuned(ctx, plan, pass);
+    const floor: Floor = (n, concurrency) => measuredFloor(ctx, rig, n, concurrency);
+    await atDefaults(ctx, plan, pass, floor);
+    await tuned(ctx, plan, pass, floor);
   } finally {
     await rig.stop();
   }
@@ -95,17 +109,31 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 type Pass = (profile: 'defaults' | 'tuned', n: number, replicas: 1 | 2) => Promise<PassResult>;
+type Floor = (n: number, concurrency: number) => Promise<FloorResult>;
 
-async function atDefaults(ctx: BenchContext, plan: Plan, pass: Pass): Promise<void> {
+async function atDefaults(ctx: BenchContext, plan: Plan, pass: Pass, measure: Floor): Promise<void> {
   for (const [index, { n, repetitions }] of plan.defaults.entries()) {
     const compare = index === 0;
     const ratios: number[] = [];
     const ratiosToBound: number[] = [];
+    const ratiosToFloor: number[] = [];
+    const floorsToBound: number[] = [];
     for (let i = 0; i < repetitions; i++) {
       const one = await pass('defaults', n, 1);
       ratiosToBound.push(one.wallMs / bound(n, DEFAULTS.concurrency, 1));
+      const floor = await measure(n, DEFAULTS.concurrency);
+      ratiosToFloor.push(one.wallMs / floor.wallMs);
+      floorsToBound.push(floor.wallMs / bound(n, DEFAULTS.concurrency, 1));
       if (compare) ratios.push((await pass('defaults', n, 2)).wallMs / one.wallMs);
     }
+    record(ctx, {
+      figure: `sweep ${thousands(n)} due, defaults (concurrency 5, batch 50), 1 replica: wall / measured floor`,
+      unit: 'ratio',
+      samples: ratiosToFloor,
+      goal: '≤ 1.15',
+      met: median(ratiosToFloor) <= 1.15,
+      note: `floor: the same ${thousands(n)} token requests, 5 at a time, from a bare keep-alive node:http client right after the pass; the floor itself ${floorsToBound.map((f) => round(f, 2)).join(', ')}× the bound`,
+    });
     record(ctx, {
       figure: `sweep ${thousands(n)} due, defaults (concurrency 5, batch 50), 1 replica: wall / bound`,
       unit: 'ratio',
@@ -127,7 +155,7 @@ async function atDefaults(ctx: BenchContext, plan: Plan, pass: Pass): Promise<vo
   }
 }
 
-async function tuned(ctx: BenchContext, plan: Plan, pass: Pass): Promise<void> {
+async function tuned(ctx: BenchContext, plan: Plan, pass: Pass, measure: Floor): Promise<void> {
   ctx.chart('sweep-scaling', {
     title: 'Sweep wall time, all N due, token endpoint at 25 ms (concurrency 50, batch 200)',
     xLabel: 'connections due (N)',
@@ -149,6 +177,16 @@ async function tuned(ctx: BenchContext, plan: Plan, pass: Pass): Promise<void> {
     if (n !== plan.tunedFigureN) continue;
     const what = `sweep ${thousands(n)} due, concurrency 50, batch 200`;
     const toBound = one.wallMs / bound(n, TUNED.concurrency, 1);
+    const floor = await measure(n, TUNED.concurrency);
+    const toFloor = one.wallMs / floor.wallMs;
+    record(ctx, {
+      figure: `${what}, 1 replica: wall / measured floor`,
+      unit: 'ratio',
+      samples: [toFloor],
+      goal: '≤ 1.5',
+      met: toFloor <= 1.5,
+      note: `floor: the same requests, 50 at a time, from a bare keep-alive node:http client (${round(floor.wallMs / 1000, 2)} s, ${round(floor.wallMs / bound(n, TUNED.concurrency, 1), 2)}× the bound; ${round(floor.cpuMs / n, 3)} ms CPU per request)`,
+    });
     record(ctx, {
       figure: `${what}, 1 replica: wall / bound`,
       unit: 'ratio',

@@ -6,7 +6,6 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SigningAuthModule } from 'signing-auth';
 import { appConfigModule, signingAuthOptions, typeOrmOptions } from './config/module-factories.js';
-import { ConnectPageController } from './connect-page/connect-page.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RootController } from './root/root.controller.js';
@@ -17,17 +16,19 @@ import { RootController } from './root/root.controller.js';
  */
 @Module({
   imports: [
-    appConfigModule,
+    appConfigModule(),
     TypeOrmModule.forRootAsync({ inject: [ConfigService], useFactory: typeOrmOptions }),
     ScheduleModule.forRoot(),
     EventEmitterModule.forRoot(),
     TerminusModule,
     SigningAuthModule.forRootAsync({
       adminApi: true,
+      // The library's Connect page at /signing-auth/connect/ (operator and tenant modes).
+      connectPage: true,
       inject: [ConfigService],
       useFactory: signingAuthOptions,
     }),
   ],
-  controllers: [RootController, HealthController, MetricsController, ConnectPageController],
+  controllers: [RootController, HealthController, MetricsController],
 })
 export class AppModule {}

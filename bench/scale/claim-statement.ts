@@ -1,8 +1,12 @@
 import type pg from 'pg';
 
-/** Gives back every lease `owner` holds, as `release()` does row by row. */
-export const RELEASE_ALL = `UPDATE "signing_auth_connections" SET "lease_owner" = NULL, "lease_expires_at" = NULL
-  WHERE "lease_owner" = $1`;
+/**
+ * Gives back the leases `owner` ($1) holds on the rows claimed ($2, their ids), as `release()` does row by
+ * row: by primary key, fenced on the owner. (Not `WHERE lease_owner = $1` alone: no index covers the lease
+ * columns since migration 1766200000000, so that would read the whole table.)
+ */
+export const RELEASE_CLAIMED = `UPDATE "signing_auth_connections" SET "lease_owner" = NULL, "lease_expires_at" = NULL
+  WHERE "id" = ANY($2::uuid[]) AND "lease_owner" = $1`;
 
 /** Parameters of the sweep's claim statement (RefreshLeaseRepository's CLAIM_DUE_SQL) for an unscoped sweep. */
 export function claimParams(owner: string, batch: number): unknown[] {

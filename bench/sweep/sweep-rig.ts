@@ -5,6 +5,7 @@
  * due connection was refreshed exactly once.
  */
 import type { SweepOptions } from 'signing-auth';
+import { measureFloor, type FloorResult } from '../lib/token-floor.js';
 import { Fleet } from './fleet.js';
 import { IpcChild } from './ipc-child.js';
 import type { PassReply } from './sweep-replica.js';
@@ -34,6 +35,9 @@ export interface PassResult {
 }
 
 export class SweepRig {
+  /** Numbers the floor runs, so each uses refresh-token lineages of its own. */
+  private floors = 0;
+
   private constructor(
     private readonly provider: TokenProviderProcess,
     readonly fleet: Fleet,
@@ -127,6 +131,25 @@ export class SweepRig {
       wrong,
       problems,
     };
+  }
+
+  /**
+   * The measured floor for a pass of `n` at `concurrency`: the same number of token requests from a bare
+   * keep-alive client in this process (bench/lib/token-floor.ts). Each request presents the first refresh
+   * token of a lineage of its own, so the endpoint accepts it (and answers as it does the sweep) and no
+   * connection's lineage moves. Run it between passes: `pass()` resets the endpoint's counts first.
+   */
+  async floor(n: number, concurrency: number): Promise<FloorResult> {
+    const run = ++this.floors;
+    const result = await measureFloor({
+      tokenUrl: this.provider.tokenUrl,
+      n,
+      concurrency,
+      body: (i) => `grant_type=refresh_token&refresh_token=rt.floor${run}x${i}.0`,
+      headers: { authorization: `Basic ${Buffer.from('bench-floor:secret').toString('base64')}` },
+    });
+    if (result.ok !== n) throw new Error(`floor: ${result.ok} of ${n} token requests answered 2xx`);
+    return result;
   }
 
   async stop(): Promise<void> {

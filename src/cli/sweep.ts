@@ -4,15 +4,17 @@ import type { SigningAuthSweepReport } from 'signing-auth';
 import { parseSweepArgs, SWEEP_USAGE, SweepUsageError } from './sweep/sweep-args.js';
 import { SweepProgressPrinter } from './sweep/sweep-progress.js';
 import { renderSweepReport } from './sweep/sweep-report-table.js';
+import { createCliContext, EXIT, knownFailure, runCommand } from './cli-runner.js';
 
 /**
  * `npm run sweep`: one refresh pass on DATABASE_URL (or the embedded database, when the app is not
  * running), then exit — for a Kubernetes CronJob, a crontab line or a CI schedule. See docs/run-as-job.md.
- * Exit code: 0 all fine, 1 some connection failed or needs re-authorization, 2 the pass could not run.
+ * Exit codes (cli-runner.ts's EXIT, shared by every command): 0 all fine, 1 some connection failed or needs
+ * re-authorization, 2 the pass could not run (one line on stderr says why), 3 an unexpected error.
  */
-const EXIT_OK = 0;
-const EXIT_CONNECTION_FAILED = 1;
-const EXIT_CANNOT_RUN = 2;
+const EXIT_OK = EXIT.ok;
+const EXIT_CONNECTION_FAILED = EXIT.attention;
+const EXIT_CANNOT_RUN = EXIT.cannotRun;
 
 async function main(argv: string[]): Promise<number> {
   let command;
@@ -43,16 +45,8 @@ async function main(argv: string[]): Promise<number> {
   const progress = new SweepProgressPrinter();
   try {
     // Loaded only now, so `--help` and a wrong option answer at once.
-    const [{ NestFactory }, { SigningAuthSweeper }, { CliModule }, { StderrLogger }] = await Promise.all([
-      import('@nestjs/core'),
-      import('signing-auth'),
-      import('./cli.module.js'),
-      import('./stderr-logger.js'),
-    ]);
-    app = await NestFactory.createApplicationContext(CliModule, {
-      logger: new StderrLogger('sweep', { logLevels: ['error', 'warn'] }),
-      abortOnError: false,
-    });
+    const { SigningAuthSweeper } = await import('signing-auth');
+    app = await createCliContext('sweep');
     report = await app.get(SigningAuthSweeper).runOnce({
       ...command.options,
       signal: stop.signal,
@@ -60,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     progress.finish();
-    process.stderr.write(`sweep: the pass could not run: ${(error as Error)?.message ?? String(error)}\n`);
+    const known = knownFailure(error, process.env.DATABASE_URL);
+    if (known === null) throw error; // unexpected: the runner prints it with its stack (exit 3)
+    process.stderr.write(`sweep: the pass could not run: ${known.replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_CANNOT_RUN;
   } finally {
     await app?.close().catch(() => undefined);
@@ -74,9 +70,6 @@ async function main(argv: string[]): Promise<number> {
   return failed > 0 ? EXIT_CONNECTION_FAILED : EXIT_OK;
 }
 
-process.exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`sweep: ${(error as Error)?.message ?? String(error)}\n`);
-  return EXIT_CANNOT_RUN;
-});
+await runCommand('sweep', () => main(process.argv.slice(2)));
 // Whatever a driver may leave open must not keep a scheduled job alive after its report.
 setTimeout(() => process.exit(), 5_000).unref();

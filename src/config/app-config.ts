@@ -16,7 +16,14 @@ export interface AppConfig {
   activeKeyId?: string;
   adminTokens?: string[];
   publicUrl: string;
+  /** Origins a connect session's returnUrl may point to (SIGNING_AUTH_CONNECT_RETURN_ORIGINS, comma-separated). */
+  connectReturnOrigins?: string[];
   sweepCron?: string;
+  /**
+   * SIGNING_AUTH_DEMO (set by `npm run demo`): local stand-ins for the providers and a ready tenant
+   * (src/demo/). Refused with NODE_ENV=production.
+   */
+  demo: boolean;
   hosts: {
     docusignOAuthUrl?: string;
     formstackAuthUrl?: string;
@@ -29,7 +36,14 @@ export class AppConfigError extends Error {
   override readonly name = 'AppConfigError';
 }
 
-export function validateAppConfig(env: Record<string, unknown>): AppConfig {
+/** What the process serves: a CLI command (sweep, key rotation, migrations) serves no admin API. */
+export interface AppConfigNeeds {
+  /** Whether admin tokens are needed (production refuses to start without them). Default: `true`. */
+  adminApi?: boolean;
+}
+
+export function validateAppConfig(env: Record<string, unknown>, needs: AppConfigNeeds = {}): AppConfig {
+  const adminApi = needs.adminApi ?? true;
   const str = (name: string): string | undefined => {
     const value = env[name];
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -50,7 +64,9 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
   if (production) {
     const missing = [
       !encryptionKeys && 'SIGNING_AUTH_ENCRYPTION_KEYS (id:base64key,... — the first key is active)',
-      !adminTokens?.length && 'SIGNING_AUTH_ADMIN_TOKENS (comma-separated bearer tokens for the admin API)',
+      adminApi &&
+        !adminTokens?.length &&
+        'SIGNING_AUTH_ADMIN_TOKENS (comma-separated bearer tokens for the admin API)',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new AppConfigError(
@@ -58,6 +74,19 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
           'Development keys are generated only outside production.',
       );
     }
+  }
+  const demo = parseDemo(str('SIGNING_AUTH_DEMO'));
+  if (demo && production) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_DEMO (npm run demo) starts stand-in providers and is refused with NODE_ENV=production.',
+    );
+  }
+  // The library refuses these too, but only once the modules load (with a stack trace): say it first, plainly.
+  if (production && adminApi && adminTokens?.some((token) => token.length < 32)) {
+    throw new AppConfigError(
+      'SIGNING_AUTH_ADMIN_TOKENS: every admin token must be at least 32 random characters in production; make one ' +
+        `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
   }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');
   if (sweepCron && !/^(\S+\s+){4,5}\S+$/.test(sweepCron)) {
@@ -76,7 +105,12 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
     publicUrl: (
       url('SIGNING_AUTH_PUBLIC_URL', str('SIGNING_AUTH_PUBLIC_URL')) ?? `http://localhost:${port}`
     ).replace(/\/+$/, ''),
+    connectReturnOrigins: str('SIGNING_AUTH_CONNECT_RETURN_ORIGINS')
+      ?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     sweepCron,
+    demo,
     hosts: {
       docusignOAuthUrl: url('SIGNING_AUTH_DOCUSIGN_OAUTH_URL', str('SIGNING_AUTH_DOCUSIGN_OAUTH_URL')),
       formstackAuthUrl: url('SIGNING_AUTH_FORMSTACK_AUTH_URL', str('SIGNING_AUTH_FORMSTACK_AUTH_URL')),
@@ -84,6 +118,12 @@ export function validateAppConfig(env: Record<string, unknown>): AppConfig {
       docspringApiUrl: url('SIGNING_AUTH_DOCSPRING_API_URL', str('SIGNING_AUTH_DOCSPRING_API_URL')),
     },
   };
+}
+
+function parseDemo(value: string | undefined): boolean {
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new AppConfigError('SIGNING_AUTH_DEMO must be 1 or true (0, false or unset: off).');
 }
 
 function parsePort(value: string | undefined): number {

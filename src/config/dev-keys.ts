@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { readDevSecrets } from './dev-secrets.js';
+import { DevSecretsError, readDevSecrets } from './dev-secrets.js';
 
 export interface AddedKey {
   id: string;
@@ -31,8 +31,9 @@ export function addDevKey(file: string, options: { id?: string; activate: boolea
   const dev = readDevSecrets(file);
   const keyIds = keyIdsOf(dev.encryptionKeys);
   const { id, entry } = generateKeyEntry(options.id);
-  if (!KEY_ID.test(id)) throw new Error(`Key id "${id}" is invalid: use 1-32 letters, digits, "_" or "-".`);
-  if (keyIds.includes(id)) throw new Error(`${file} already has a key "${id}": pick another id.`);
+  if (!KEY_ID.test(id))
+    throw new DevSecretsError(`Key id "${id}" is invalid: use 1-32 letters, digits, "_" or "-".`);
+  if (keyIds.includes(id)) throw new DevSecretsError(`${file} already has a key "${id}": pick another id.`);
   const activeKeyId = options.activate ? id : (dev.activeKeyId ?? keyIds[0]);
   const next = { ...dev, encryptionKeys: `${entry},${dev.encryptionKeys}`, activeKeyId };
   writeFileSync(file, JSON.stringify(next, null, 2), { mode: 0o600 });

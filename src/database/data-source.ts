@@ -10,6 +10,6 @@ import { dataSourceOptions } from './data-source-options.js';
  * Same environment as the app (DATABASE_URL, or the embedded database under SIGNING_AUTH_DATA_DIR).
  */
 export default new DataSource({
-  ...(await dataSourceOptions(validateAppConfig(process.env))),
+  ...(await dataSourceOptions(validateAppConfig(process.env, { adminApi: false }))),
   migrationsRun: false,
 });

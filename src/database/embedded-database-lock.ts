@@ -8,6 +8,11 @@ import { join } from 'node:path';
  */
 export const EMBEDDED_DATABASE_LOCK_FILE = 'signing-auth.lock';
 
+/** Another live process holds the embedded database (the app, or another command). */
+export class EmbeddedDatabaseLockedError extends Error {
+  override readonly name = 'EmbeddedDatabaseLockedError';
+}
+
 export function lockEmbeddedDatabase(dataDir: string): void {
   const file = join(dataDir, EMBEDDED_DATABASE_LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -22,9 +27,9 @@ export function lockEmbeddedDatabase(dataDir: string): void {
       const holder = Number(readFileSync(file, 'utf8'));
       if (holder === process.pid) return;
       if (isAlive(holder)) {
-        throw new Error(
-          `The embedded database in ${dataDir} is in use by process ${holder}. Stop that process first, ` +
-            'or point both at a PostgreSQL server with DATABASE_URL.',
+        throw new EmbeddedDatabaseLockedError(
+          `The embedded database in ${dataDir} is in use by process ${holder} (the app, if \`npm start\` ` +
+            'runs). Stop that process first, or point both at a PostgreSQL server with DATABASE_URL.',
           { cause: error },
         );
       }

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Response } from 'express';
 
 /** The OpenAPI document of the admin API (what `/docs` shows and `/docs-json` serves). */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -30,7 +31,23 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
+/**
+ * Swagger UI runs on the same origin as the Connect page, whose session storage holds an admin token: a
+ * script injected into `/docs` could read it. Its own files only; inline styles (the UI's template has
+ * them) and data: images (its icons) are the only relaxations.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /** OpenAPI for the admin API: the UI at `/docs`, the JSON at `/docs-json`. */
 export function setupSwagger(app: INestApplication): void {
+  // Registered before the UI's routes, so every /docs answer (page, scripts, JSON) carries the headers.
+  app.use(['/docs', '/docs-json', '/docs-yaml'], (_req: unknown, res: Response, next: () => void) => {
+    res.setHeader('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
 }

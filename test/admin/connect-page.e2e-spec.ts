@@ -1,117 +1,35 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
-  startDocSpringEmulator,
-  startDocuSignEmulator,
-  startSignicatEmulator,
-  type DocSpringEmulator,
-  type DocuSignEmulator,
-  type SignicatEmulator,
-} from '../emulators/index.js';
-import { freePort, startApp, type AppProcess } from '../support/app-process.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+  CREDENTIALS,
+  describeWithBrowser,
+  expectFitsWidth,
+  expectOutcomeInView,
+  shot,
+  startPageHarness,
+  type PageHarness,
+} from './connect-page-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT = resolve('artifacts/connect-page.png');
-const shot = (name: string) => resolve(`artifacts/connect-page-${name}.png`);
-const ADMIN_TOKEN = randomBytes(18).toString('base64url');
-const IK = randomUUID();
-const SECRET = `CANARY-page-secret-${randomUUID()}`;
-const USER = randomUUID();
-const ACCOUNT = randomUUID();
-const SIGNICAT_ID = `sig-${randomUUID().slice(0, 8)}`;
-const SIGNICAT_SECRET = `CANARY-signicat-${randomUUID()}`;
-const DOCSPRING_ID = `tok_${randomUUID().slice(0, 8)}`;
-const DOCSPRING_SECRET = `CANARY-docspring-${randomUUID()}`;
-
-const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) {
-  console.warn(
-    `Skipping the Connect page browser test: ${CHROMIUM} is missing (apt-get install -y chromium).`,
-  );
-}
+const { adminToken, docusign, signicat, docspring } = CREDENTIALS;
 
 /**
- * The example app as `npm start` runs it (compiled, own process), the DocuSign emulator as the provider and
- * Debian's Chromium as the admin's browser: sign in, add credentials, Connect, consent, back to the page.
+ * The Connect page in operator mode, served by the library in the example app: sign in with the admin token,
+ * add credentials, Connect, consent, test, refresh, create a connect link for the tenant.
  */
-describeWithBrowser('Connect page in a real browser', () => {
-  let emu: DocuSignEmulator;
-  let signicat: SignicatEmulator;
-  let docspring: DocSpringEmulator;
-  let db: TestDatabase | undefined;
-  let dataDir: string;
-  let app: AppProcess;
-  let browser: Browser;
+describeWithBrowser('Connect page in a real browser: operator mode', () => {
+  let harness: PageHarness;
+  let context: BrowserContext;
   let page: Page;
+  const pageUrl = () => `${harness.app.url}/signing-auth/connect/`;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    emu = await startDocuSignEmulator({
-      clients: [
-        { clientId: IK, secret: SECRET, redirectUris: [`${publicUrl}/signing-auth/oauth/docusign/callback`] },
-      ],
-      users: [
-        {
-          sub: USER,
-          accounts: [{ account_id: ACCOUNT, account_name: 'Acme', base_uri: 'https://demo.docusign.net' }],
-        },
-      ],
-    });
-    signicat = await startSignicatEmulator({
-      clients: [
-        {
-          clientId: SIGNICAT_ID,
-          secret: SIGNICAT_SECRET,
-          generation: 'express',
-          scopes: ['document_read', 'document_write'],
-        },
-      ],
-    });
-    docspring = await startDocSpringEmulator({ apiTokens: [{ id: DOCSPRING_ID, secret: DOCSPRING_SECRET }] });
-    dataDir = await mkdtemp(join(tmpdir(), 'signing-auth-connect-page-'));
-    if (process.env.DATABASE_URL) db = await createTestDatabase();
-    app = await startApp(
-      {
-        PORT: String(port),
-        SIGNING_AUTH_DATA_DIR: dataDir,
-        SIGNING_AUTH_ADMIN_TOKENS: ADMIN_TOKEN,
-        SIGNING_AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-        SIGNING_AUTH_PUBLIC_URL: publicUrl,
-        SIGNING_AUTH_DOCUSIGN_OAUTH_URL: emu.url,
-        SIGNING_AUTH_SIGNICAT_URL: signicat.url,
-        SIGNING_AUTH_DOCSPRING_API_URL: docspring.url,
-        ...(db?.url ? { DATABASE_URL: db.url } : {}),
-      },
-      60_000,
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    await mkdir(resolve('artifacts'), { recursive: true });
+    harness = await startPageHarness();
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await emu?.close();
-    await signicat?.close();
-    await docspring?.close();
-    await db?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await harness?.close();
   });
 
   const row = (provider: string) => page.locator(`#connections tbody tr[data-provider="${provider}"]`);
@@ -119,32 +37,21 @@ describeWithBrowser('Connect page in a real browser', () => {
     row(provider)
       .locator('button[data-action]')
       .evaluateAll((buttons) => buttons.map((b) => b.textContent));
-  const message = async () => (await page.locator('#message').textContent()) ?? '';
-
-  /** Nothing sticks out sideways, and no table cell is squeezed to a letter-wide column. */
-  async function expectFitsWidth(width: number): Promise<void> {
-    // Runs in the page, so a string keeps the DOM's types out of this Node-typed file.
-    const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
-    expect({ width, scrollWidth }).toEqual({ width, scrollWidth: width });
-    // "Last error" used to be squeezed into a column a few letters wide.
-    const errorWidths = await page
-      .locator('#connections td.error-text .value')
-      .evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().width));
-    for (const w of errorWidths) expect(w).toBeGreaterThan(120);
-  }
+  const visible = (selector: string) => page.locator(selector).isVisible();
 
   async function signIn(tenantId: string): Promise<void> {
-    await page.goto(`${app.url}/connect/`);
-    // A wrong token is refused at sign-in, once, and the page stays on the sign-in form.
+    await page.goto(pageUrl());
+    // A wrong token is refused at sign-in, beside the button, and the page stays on the sign-in form.
     await page.fill('#token', 'not-the-admin-token');
     await page.click('#sign-in');
-    await page.locator('#message.error').waitFor();
-    expect(await message()).toBe('The admin token was refused: check it and sign in again.');
-    expect(await page.locator('#admin').isHidden()).toBe(true);
+    expect(await expectOutcomeInView(page, '#sign-in-outcome', 'error')).toBe(
+      'The admin token was refused: check it and sign in again.',
+    );
+    expect(await visible('#workspace')).toBe(false);
 
-    await page.fill('#token', ADMIN_TOKEN);
+    await page.fill('#token', adminToken);
     await page.click('#sign-in');
-    await page.locator('#admin').waitFor({ state: 'visible' });
+    await page.locator('#tenant-section').waitFor({ state: 'visible' });
     await page.fill('#tenant', tenantId);
     await page.click('#load');
     await page.locator('#no-connections').waitFor({ state: 'visible' });
@@ -155,132 +62,216 @@ describeWithBrowser('Connect page in a real browser', () => {
       const tenantId = `acme-${width}`;
 
       beforeAll(async () => {
-        page = await browser.newPage({ viewport: { width, height: 900 } });
+        context = await harness.browser.newContext({
+          viewport: { width, height: 900 },
+          permissions: ['clipboard-read', 'clipboard-write'],
+        });
+        page = await context.newPage();
         page.on('dialog', (dialog) => void dialog.accept());
+        page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
       });
 
       afterAll(async () => {
-        await page?.close();
+        await context?.close();
       });
 
-      it('connects DocuSign through its form: required marks, every problem at once, Connect, consent, active', async () => {
+      it('shows each DocuSign field only for its grant, and lists problems by their labels beside Save', async () => {
         await signIn(tenantId);
         await page.selectOption('#provider', 'docusign');
-        // The form comes from the API's schema: enums are selects, secrets are password inputs, and the
-        // jwt-only fields stay hidden for the authorization_code grant.
-        expect(await page.locator('#f-config-environment').evaluate((n) => n.tagName)).toBe('SELECT');
         expect(await page.locator('#f-config-grant').inputValue()).toBe('authorization_code');
         expect(await page.locator('#f-secrets-secretKey').getAttribute('type')).toBe('password');
-        expect(await page.locator('#f-config-userId').isVisible()).toBe(false);
-        expect(await page.locator('#f-secrets-privateKey').isVisible()).toBe(false);
-        expect(await page.locator('label[for="f-config-integrationKey"] .required-mark').isVisible()).toBe(
-          true,
-        );
+        // Code grant: no JWT-only field; the fixed-lifetime checkbox belongs to this grant.
+        const grantFields = async () => ({
+          userId: await visible('#f-config-userId'),
+          loginHint: await visible('#f-config-loginHint'),
+          consent: await visible('#f-config-consent'),
+          fixedLifetime: await visible('#f-config-acceptFixedRefreshTokenLifetime'),
+          secretKey: await visible('#f-secrets-secretKey'),
+          privateKey: await visible('#f-secrets-privateKey'),
+        });
+        expect(await grantFields()).toEqual({
+          userId: false,
+          loginHint: false,
+          consent: false,
+          fixedLifetime: true,
+          secretKey: true,
+          privateKey: false,
+        });
+        await page.selectOption('#f-config-grant', 'jwt');
+        expect(await grantFields()).toEqual({
+          userId: true,
+          loginHint: true,
+          consent: true,
+          fixedLifetime: false,
+          secretKey: false,
+          privateKey: true,
+        });
+        await page.selectOption('#f-config-grant', 'authorization_code');
 
-        // Empty form: one answer lists every problem, each shown beside its field.
+        // Empty form: every problem at once, by the label the person sees, where they are looking.
         await page.click('#save');
-        await page.locator('#problems li').first().waitFor();
-        const problems = await page.locator('#problems li').allTextContents();
-        expect(problems).toEqual(
+        const text = await expectOutcomeInView(page, '#save-outcome', 'error');
+        expect(text).not.toMatch(/config\.|secrets\./);
+        expect(await page.locator('#save-outcome li').allTextContents()).toEqual(
           expect.arrayContaining([
-            'config.integrationKey: is required',
-            'secrets.secretKey: is required for the authorization_code grant',
+            'Integration key: is required',
+            'Secret key: is required for the authorization_code grant',
           ]),
         );
         expect(await page.locator('[data-field="config.integrationKey"] .field-error').textContent()).toBe(
           'is required',
         );
-        await page.screenshot({ path: shot(`${width}-docusign-problems`), fullPage: true });
-
-        // Switching to jwt shows its fields.
-        await page.selectOption('#f-config-grant', 'jwt');
-        expect(await page.locator('#f-secrets-privateKey').isVisible()).toBe(true);
-        expect(await page.locator('#f-secrets-secretKey').isVisible()).toBe(false);
-        await page.selectOption('#f-config-grant', 'authorization_code');
-
-        await page.fill('#f-config-integrationKey', IK);
-        await page.fill('#f-secrets-secretKey', SECRET);
-        await page.click('#save');
-        await row('docusign').locator('.status', { hasText: 'pending' }).waitFor();
-        expect(await message()).toBe('Saved docusign: pending — press Connect to authorize');
-        expect(await page.locator('#f-secrets-secretKey').inputValue()).toBe('');
-        // Pending: Connect, no "Refresh now" (the API would answer 409).
-        expect(await actionsOf('docusign')).toEqual(['Connect', 'Delete']);
-
-        await Promise.all([
-          page.waitForURL(`${app.url}/connect/`, { timeout: 20_000 }),
-          row('docusign').locator('button[data-action="connect"]').click(),
-        ]);
-        await row('docusign').locator('.status', { hasText: 'active' }).waitFor();
-        expect(await message()).toBe('Connected docusign: active');
-        expect(await actionsOf('docusign')).toEqual(['Reconnect', 'Refresh now', 'Delete']);
-        expect(await row('docusign').locator('td').nth(3).textContent()).toMatch(/UTC \(in \d+ (min|h)\)/);
-        expect(await row('docusign').locator('td').nth(5).textContent()).toMatch(
-          /UTC \((just now|\d+ min ago)\)/,
-        );
-        expect(await row('docusign').locator('td').nth(6).textContent()).toBe('—');
-        expect(await page.content()).not.toContain(SECRET);
+        expect(await page.locator('#f-config-integrationKey').getAttribute('aria-invalid')).toBe('true');
+        await page.screenshot({ path: shot(`${width}-docusign-problems`), fullPage: false });
+        // A label in the summary takes the person to its field.
+        await page.locator('#save-outcome a', { hasText: 'Integration key' }).click();
+        expect(await page.evaluate<string>('document.activeElement.id')).toBe('f-config-integrationKey');
       });
 
-      it('adds Signicat with client credentials: a refused secret is refused at save, nothing stored, then fixed', async () => {
+      it('saves DocuSign, connects from the outcome beside Save, consents, and tests the connection', async () => {
+        await page.fill('#f-config-integrationKey', docusign.integrationKey);
+        await page.fill('#f-secrets-secretKey', docusign.secretKey);
+        await page.click('#save');
+        expect(await expectOutcomeInView(page, '#save-outcome', 'warning')).toContain(
+          'Saved DocuSign: pending. Next: sign in at DocuSign and consent.',
+        );
+        expect(await page.locator('#f-secrets-secretKey').inputValue()).toBe('');
+        expect(await actionsOf('docusign')).toEqual(['Connect', 'Delete']);
+
+        // The next step is a button right in the outcome.
+        await Promise.all([
+          page.waitForURL(pageUrl(), { timeout: 20_000 }),
+          page.locator('#save-outcome button', { hasText: 'Connect DocuSign' }).click(),
+        ]);
+        await row('docusign').locator('.status', { hasText: 'active' }).waitFor();
+        expect(await expectOutcomeInView(page, '#message', 'success')).toBe('Connected DocuSign: active');
+        expect(await actionsOf('docusign')).toEqual([
+          'Reconnect',
+          'Test connection',
+          'Refresh now',
+          'Delete',
+        ]);
+        expect(await row('docusign').locator('td').nth(3).textContent()).toMatch(/UTC \(in \d+ (min|h)\)/);
+
+        await row('docusign').locator('button[data-action="test"]').click();
+        const tested = await expectOutcomeInView(
+          page,
+          '#connections tr[data-provider="docusign"] .row-outcome',
+          'success',
+        );
+        expect(tested).toMatch(/^DocuSign answered: the connection works\./);
+        expect(await page.content()).not.toContain(docusign.secretKey);
+      });
+
+      it('adds Signicat: a refused secret is reported in red beside Save, nothing stored; then fixed and refreshed', async () => {
         await page.selectOption('#provider', 'signicat');
-        expect(await page.locator('#f-config-generation').inputValue()).toBe('express');
-        await page.fill('#f-config-clientId', SIGNICAT_ID);
+        await page.fill('#f-config-clientId', signicat.clientId);
         await page.fill('#f-config-scopes', 'document_read document_write');
         await page.fill('#f-secrets-clientSecret', 'a-wrong-secret-value');
         await page.click('#save');
-        // Verified on save: Signicat refuses the secret, the API answers 422 and stores nothing.
-        await page.locator('#message.error').waitFor();
-        expect(await message()).toMatch(
-          /signicat refused the credentials saved for tenant .*nothing was changed/,
+        expect(await expectOutcomeInView(page, '#save-outcome', 'error')).toMatch(
+          /^Not saved: signicat refused the credentials saved for tenant .*nothing was changed/,
         );
         expect(await row('signicat').count()).toBe(0);
         expect(await page.content()).not.toContain('a-wrong-secret-value');
-        await expectFitsWidth(width);
-        await page.screenshot({ path: shot(`${width}-signicat-refused`), fullPage: true });
+        await expectFitsWidth(page, width);
+        await page.screenshot({ path: shot(`${width}-signicat-refused`), fullPage: false });
 
-        await page.fill('#f-config-clientId', SIGNICAT_ID);
+        await page.fill('#f-config-clientId', signicat.clientId);
         await page.fill('#f-config-scopes', 'document_read document_write');
-        await page.fill('#f-secrets-clientSecret', SIGNICAT_SECRET);
+        await page.fill('#f-secrets-clientSecret', signicat.clientSecret);
         await page.click('#save');
-        await page.locator('#message', { hasText: 'Saved signicat: active' }).waitFor();
+        expect(await expectOutcomeInView(page, '#save-outcome', 'success')).toBe(
+          'Saved Signicat: active. It is ready to use.',
+        );
         await row('signicat').locator('button[data-action="refresh"]').click();
-        await page.locator('#message', { hasText: 'Refreshed signicat: active' }).waitFor();
-        expect(await row('signicat').locator('td').nth(3).textContent()).toMatch(/UTC \(in \d+ min\)/);
+        expect(
+          await expectOutcomeInView(
+            page,
+            '#connections tr[data-provider="signicat"] .row-outcome',
+            'success',
+          ),
+        ).toBe('Refreshed Signicat: active');
       });
 
       it('adds DocSpring with its API token', async () => {
         await page.selectOption('#provider', 'docspring');
-        expect(await page.locator('#f-config-region').inputValue()).toBe('us');
-        await page.fill('#f-config-tokenId', DOCSPRING_ID);
-        await page.fill('#f-secrets-tokenSecret', DOCSPRING_SECRET);
+        await page.fill('#f-config-tokenId', docspring.tokenId);
+        await page.fill('#f-secrets-tokenSecret', docspring.tokenSecret);
         await page.click('#save');
-        await row('docspring').locator('.status', { hasText: 'active' }).waitFor();
-        expect(await message()).toBe('Saved docspring: active');
-        await expectFitsWidth(width);
-        const times = await page.locator('#connections td').allTextContents();
-        for (const text of times) expect(text).not.toMatch(/in 0 min|0 min ago/);
+        expect(await expectOutcomeInView(page, '#save-outcome', 'success')).toBe(
+          'Saved DocSpring: active. It is ready to use.',
+        );
+        await expectFitsWidth(page, width);
+        for (const text of await page.locator('#connections td').allTextContents()) {
+          expect(text).not.toMatch(/in 0 min|0 min ago/);
+        }
+        await page.evaluate('window.scrollTo(0, 0)');
         await page.screenshot({ path: shot(String(width)), fullPage: true });
         if (width === 1280) await page.screenshot({ path: SCREENSHOT, fullPage: true });
         expect((await stat(shot(String(width)))).size).toBeGreaterThan(10_000);
         const html = await page.content();
-        for (const secret of [SECRET, SIGNICAT_SECRET, DOCSPRING_SECRET]) expect(html).not.toContain(secret);
+        for (const secret of [docusign.secretKey, signicat.clientSecret, docspring.tokenSecret]) {
+          expect(html).not.toContain(secret);
+        }
+      });
+
+      it('labels every OAuth 2.0 field in words with help, and shows the code-grant fields only for it', async () => {
+        await page.selectOption('#provider', 'oauth2');
+        const labels = await page
+          .locator('#credentials-form .field:not([hidden]) label')
+          .evaluateAll((nodes) => nodes.map((n) => (n.textContent ?? '').replace(/\s*\*$/, '').trim()));
+        expect(labels).toEqual(expect.arrayContaining(['API base URLs', 'Token URL', 'Client id', 'PKCE']));
+        for (const label of labels) expect(label).not.toMatch(/^[a-z]+[A-Z]\w*$/); // no raw keys like apiBaseUrls
+        const withoutHelp = await page
+          .locator('#credentials-form .field')
+          .evaluateAll((nodes) =>
+            nodes.filter((n) => !n.querySelector('.hint')).map((n) => n.getAttribute('data-field')),
+          );
+        expect(withoutHelp).toEqual([]);
+        await page.selectOption('#f-config-grant', 'client_credentials');
+        expect(await visible('#f-config-pkce')).toBe(false);
+        expect(await visible('#f-config-authorizationUrl')).toBe(false);
+        expect(await visible('#f-config-apiBaseUrls')).toBe(true);
+      });
+
+      it('creates a connect link for the tenant and copies it', async () => {
+        await page.check('#link-provider-docspring');
+        await page.click('#create-link');
+        await page.locator('#link-output').waitFor({ state: 'visible' });
+        const link = await page.locator('#connect-link').inputValue();
+        expect(link).toMatch(
+          new RegExp(`^${harness.app.url.replace(/[.]/g, '\\.')}/signing-auth/connect/#session=\\S{20,}$`),
+        );
+        expect(await page.locator('#connect-link-help').textContent()).toContain(
+          `for tenant ${tenantId} (docspring)`,
+        );
+        await page.click('#copy-link');
+        await page.locator('#link-outcome', { hasText: 'Copied the connect link.' }).waitFor();
+        expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(link);
+        await page.screenshot({ path: shot(`${width}-connect-link`), fullPage: false });
       });
     });
   }
 
   describe('messages and sign-out', () => {
     beforeAll(async () => {
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      context = await harness.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      page = await context.newPage();
       page.on('dialog', (dialog) => void dialog.accept());
     });
 
-    it('shows what comes back in the URL as text, never as markup, and each part once', async () => {
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it('shows what comes back in the URL as text, never as markup, in red, and each part once', async () => {
       const evil = '<img src=x id=pwned onerror="document.title=1">';
-      await page.goto(`${app.url}/connect/?provider=docusign&error=${encodeURIComponent(evil)}`);
-      await page.locator('#message.error').waitFor();
-      expect(await message()).toContain(evil);
+      await page.goto(`${pageUrl()}?provider=docusign&error=${encodeURIComponent(evil)}`);
+      expect(await expectOutcomeInView(page, '#message', 'error')).toContain(evil);
       expect(await page.locator('#pwned').count()).toBe(0);
+      // The outcome left the address bar: a reload does not show it again.
+      expect(page.url()).toBe(pageUrl());
 
       const denied = new URLSearchParams({
         provider: 'docusign',
@@ -288,32 +279,33 @@ describeWithBrowser('Connect page in a real browser', () => {
         error_description: 'The user denied access',
         message: 'docusign authorization failed: access_denied (The user denied access)',
       });
-      await page.goto(`${app.url}/connect/?${denied}`);
-      await page.locator('#message.error').waitFor();
-      const text = await message();
+      await page.goto(`${pageUrl()}?${denied}`);
+      const text = await expectOutcomeInView(page, '#message', 'error');
       expect(text.split('access_denied')).toHaveLength(2);
       expect(text.split('The user denied access')).toHaveLength(2);
     });
 
     it('deletes a connection after confirmation, and signs out on a refused token', async () => {
-      await page.goto(`${app.url}/connect/`);
-      await page.fill('#token', ADMIN_TOKEN);
+      await page.goto(pageUrl());
+      await page.fill('#token', adminToken);
       await page.click('#sign-in');
       await page.fill('#tenant', 'acme-1280');
       await page.click('#load');
       await row('docusign').waitFor();
       await row('docusign').locator('button[data-action="delete"]').click();
-      await page.locator('#message', { hasText: 'Deleted docusign' }).waitFor();
+      expect(await expectOutcomeInView(page, '#table-outcome', 'success')).toBe(
+        'Deleted the DocuSign connection.',
+      );
       expect(await row('docusign').count()).toBe(0);
 
       await page.evaluate("sessionStorage.setItem('signingAuthAdminToken', 'wrong')");
       await page.click('#load');
       await page.locator('#sign-in-section').waitFor({ state: 'visible' });
-      expect(await message()).toMatch(/refused/);
+      expect(await expectOutcomeInView(page, '#sign-in-outcome', 'error')).toMatch(/refused/);
     });
 
     it('serves a favicon', async () => {
-      const res = await page.request.get(`${app.url}/connect/favicon.svg`);
+      const res = await page.request.get(`${pageUrl()}favicon.svg`);
       expect(res.status()).toBe(200);
       expect(res.headers()['content-type']).toBe('image/svg+xml');
     });

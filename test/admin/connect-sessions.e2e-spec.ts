@@ -62,7 +62,7 @@ class CapturingLogger implements LoggerService {
 }
 
 /**
- * Connect sessions (issue 18) over HTTP on a real database: the permission table route by route, expiry on
+ * Connect sessions (decision 022) over HTTP on a real database: the permission table route by route, expiry on
  * the database clock, revocation, two replicas, hashing at rest, no token in logs or events, returnUrl
  * validation, and the callback of a session-started OAuth flow.
  */

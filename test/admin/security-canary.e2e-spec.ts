@@ -38,7 +38,7 @@ class CapturingLogger implements LoggerService {
 }
 
 /**
- * Every path issue 10 added (host refusals, tenant-URL refusals at save and at connection time, capped and
+ * Every path decision 008 added (host refusals, tenant-URL refusals at save and at connection time, capped and
  * sanitized provider answers, 415s, browser-bound callbacks), driven with canary secrets, and everything
  * the library lets out scanned: admin answers, lastError, thrown errors, log lines, events, metrics.
  */

@@ -38,6 +38,8 @@ interface CronJobManifest {
         template: {
           spec: {
             restartPolicy: string;
+            automountServiceAccountToken?: boolean;
+            securityContext?: { seccompProfile?: { type: string } };
             containers: {
               command: string[];
               resources: { requests: Record<string, string>; limits: Record<string, string> };
@@ -155,6 +157,10 @@ describe('npm run sweep (one refresh pass as a command)', () => {
       for (const name of ['DATABASE_URL', 'SIGNING_AUTH_ENCRYPTION_KEYS']) {
         expect(env[name].valueFrom?.secretKeyRef).toMatchObject({ key: name });
       }
+      // Only what the pass uses, and a hardened pod.
+      expect(env.SIGNING_AUTH_ADMIN_TOKENS).toBeUndefined();
+      expect(job.template.spec.automountServiceAccountToken).toBe(false);
+      expect(job.template.spec.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     });
 
     it('the crontab line runs the same command, one at a time', async () => {
@@ -198,6 +204,21 @@ describe('npm run sweep (one refresh pass as a command)', () => {
 
     const seedDue = (prefix: string, count: number) =>
       seedConnections(app, emu, { prefix, count, now: new Date(Date.now() - 11 * DAY) });
+
+    it('runs in production with keys and database only: no admin tokens asked for (issue 19 row 8)', async () => {
+      const { SIGNING_AUTH_ADMIN_TOKENS: _unused, ...jobEnv } = env;
+      const dir = join(dataDir, 'job-without-admin-tokens');
+      const run = await sweep(['--dry-run'], {
+        ...jobEnv,
+        NODE_ENV: 'production',
+        SIGNING_AUTH_DATA_DIR: dir,
+      });
+      expect(run.stderr).not.toContain('SIGNING_AUTH_ADMIN_TOKENS');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('nothing was changed');
+      // No development secrets file was made for the missing token.
+      expect(existsSync(join(dir, 'dev-secrets.json'))).toBe(false);
+    });
 
     it('--dry-run lists what is due and changes nothing; exit 0', async () => {
       const due = await seedDue('cli-dry', 3);

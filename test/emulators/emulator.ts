@@ -144,6 +144,17 @@ export abstract class Emulator<S extends BaseStats = BaseStats> {
     return this;
   }
 
+  /** TCP connections open to the emulator now, over all its listeners (idle keep-alive ones included). */
+  async openConnections(): Promise<number> {
+    const counts = await Promise.all(
+      [...this.servers.values()].map(
+        (s) =>
+          new Promise<number>((resolve, reject) => s.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
   /** Stops every listener and destroys keep-alive and in-flight sockets. Idempotent. */
   async close(): Promise<void> {
     const servers = [...this.servers.values()];

@@ -69,8 +69,11 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
   private readonly codes = new AuthCodeStore(() => this.now());
   private readonly grants = new GrantStore(() => this.now(), 'fs_');
 
+  private echoState: boolean;
+
   constructor(private readonly options: FormstackSignEmulatorOptions = {}) {
     super(options);
+    this.echoState = options.echoState !== false;
   }
 
   /** The legacy auth host (auth.insuresign.io stand-in). */
@@ -80,6 +83,11 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
 
   registerClient(client: FormstackClient): void {
     this.clients.set(client.clientId, client);
+  }
+
+  /** Whether the next authorization redirects echo `state` (codes and errors alike); see `echoState`. */
+  setEchoState(echo: boolean): void {
+    this.echoState = echo;
   }
 
   isAccessTokenValid(token: string): boolean {
@@ -128,7 +136,7 @@ export class FormstackSignEmulator extends Emulator<FormstackSignStats> {
     if (!q.redirect_uri || !(client.redirectUris ?? []).includes(q.redirect_uri)) {
       return oauthError('invalid_request', 'redirect_mismatch');
     }
-    const state = this.options.echoState === false ? undefined : q.state;
+    const state = this.echoState ? q.state : undefined;
     if (q.response_type !== 'code')
       return redirect(withQuery(q.redirect_uri, { error: 'unsupported_response_type', state }));
     if (!(client.grants ?? ['authorization_code']).includes('authorization_code')) {

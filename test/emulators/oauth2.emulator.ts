@@ -66,6 +66,7 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
   private readonly grants = new GrantStore(() => this.now(), 'o2_');
   private approvingUser = 'user-1';
   private denyAll = false;
+  private issuer: string | undefined;
 
   constructor(private readonly options: OAuth2EmulatorOptions = {}) {
     super(options);
@@ -90,6 +91,14 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
 
   denyAuthorizations(deny = true): void {
     this.denyAll = deny;
+  }
+
+  /**
+   * RFC 9207: the `iss` this server names in its authorization responses (codes and errors alike);
+   * `undefined` (the default) sends none. Another server's issuer plays a mix-up attacker.
+   */
+  sendIssuer(issuer: string | undefined): void {
+    this.issuer = issuer;
   }
 
   isAccessTokenValid(token: string): boolean {
@@ -123,7 +132,7 @@ export class OAuth2Emulator extends Emulator<OAuth2Stats> {
     if (!redirectUri || !uris.includes(redirectUri))
       return oauthError('invalid_request', 'redirect_uri mismatch');
     const back = (params: Record<string, string | undefined>): EmulatorReply =>
-      redirect(withQuery(redirectUri, { ...params, state: q.state }));
+      redirect(withQuery(redirectUri, { ...params, state: q.state, iss: this.issuer }));
     if (q.response_type !== 'code') return back({ error: 'unsupported_response_type' });
     const scopes = splitScopes(q.scope);
     if (client.allowedScopes && scopes.some((s) => !client.allowedScopes?.includes(s)))

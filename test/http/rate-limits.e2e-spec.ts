@@ -1,5 +1,5 @@
 /**
- * Issue 21 row 5: provider rate limits, first-class. DocuSign counts API calls per account per hour
+ * Decision 026: provider rate limits, first-class. DocuSign counts API calls per account per hour
  * (providers.md §1.9) and says so on every answer (`X-RateLimit-*`, `X-BurstLimit-*`); the library keeps the
  * latest budget per (tenant, provider, account) and sends nothing while it is known to be spent.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 19 row 1: a signed call is bounded. For `oauth2` the API origins are the tenant's own
+ * Decision 027: a signed call is bounded. For `oauth2` the API origins are the tenant's own
  * (`config.apiBaseUrls`), so a tenant's server must not be able to hang the host's requests, fill its
  * memory with a decompression bomb, or rebind its name to an internal address between save and connect.
  * Real local servers throughout; DNS is the only thing replaced (a resolver the test controls).

@@ -14,7 +14,9 @@ import {
   seedConnections,
   startLifecycleEmulator,
 } from '../lifecycle/lifecycle-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import pg from 'pg';
+import { StoredKeyCheck } from '../../libs/signing-auth/src/crypto/stored-key.check.js';
+import { createTestDatabase, DATABASE_URL, type TestDatabase } from '../support/test-database.js';
 import { newKey } from '../support/test-keys.js';
 
 /** Keys at boot: stored values under a key id the keyring lacks are one warning, a health detail, or a refusal. */
@@ -51,6 +53,8 @@ describe('keys at boot', () => {
     let app: TestingModule | undefined = moduleRef;
     try {
       await moduleRef.init();
+      // Without requireKeysForStoredValues the census runs after start: wait for its verdict.
+      await moduleRef.get(StoredKeyCheck).checked;
     } catch (error) {
       await moduleRef.close().catch(() => undefined);
       app = undefined;
@@ -91,6 +95,52 @@ describe('keys at boot', () => {
       await app!.close();
     }
   });
+
+  (DATABASE_URL ? it : it.skip)(
+    'the census does not hold up start: init completes while it waits, and it reports when done',
+    async () => {
+      // Another session holds the pending-authorizations table (an encrypted table the census reads):
+      // the census cannot finish until it lets go, which stands for a slow count of a million rows.
+      const blocker = new pg.Client({ connectionString: db.url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE signing_auth_pending_authorizations IN ACCESS EXCLUSIVE MODE');
+      const logger = new Captured();
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          TypeOrmModule.forRoot(db.options),
+          SigningAuthModule.forRoot({
+            encryptionKeys: [current],
+            ...docusignAt(emu),
+            sweep: { enabled: false },
+          }),
+        ],
+      })
+        .setLogger(logger)
+        .compile();
+      try {
+        const started = await Promise.race([
+          moduleRef.init().then(() => true),
+          new Promise<false>((resolve) => setTimeout(() => resolve(false), 8_000).unref()),
+        ]);
+        expect(started).toBe(true);
+        const check = moduleRef.get(StoredKeyCheck);
+        const health = await moduleRef.get(SigningAuthHealthIndicator).isHealthy('signingAuth');
+        expect(health.signingAuth).toMatchObject({ status: 'up', keysChecking: true });
+        expect(logger.warnings.filter((w) => w.includes('"k0"'))).toEqual([]);
+        await blocker.query('ROLLBACK');
+        await check.checked;
+        expect(logger.warnings.filter((w) => w.includes('"k0": 9 values'))).toHaveLength(1);
+        const after = await moduleRef.get(SigningAuthHealthIndicator).isHealthy('signingAuth');
+        expect(after.signingAuth).toMatchObject({ missingKeys: { k0: 9 } });
+        expect(after.signingAuth).not.toHaveProperty('keysChecking');
+      } finally {
+        await blocker.end().catch(() => undefined);
+        await moduleRef.close();
+      }
+    },
+    30_000,
+  );
 
   it('requireKeysForStoredValues: true refuses to start, naming the key id and the counts', async () => {
     const { app, error } = await boot([current], { requireKeysForStoredValues: true });

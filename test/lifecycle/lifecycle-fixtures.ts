@@ -18,6 +18,9 @@ export async function startLifecycleEmulator(options: { accessTokenTtlSeconds?: 
     ...options,
     clients: [{ clientId: CLIENT_ID, secret: CLIENT_SECRET, redirectUris: [REDIRECT_URI] }],
     users: [{ sub: 'user-1' }],
+    // Every tenant here shares one DocuSign account, and these tests hammer it to test token rotation across
+    // replicas, not DocuSign's REST limits (test/http/rate-limits.e2e-spec.ts does): no limit in reach.
+    apiLimits: { hourly: Number.MAX_SAFE_INTEGER, burst: Number.MAX_SAFE_INTEGER },
   });
   return emu;
 }

@@ -19,6 +19,8 @@ import {
 
 // Internal, for the chaos suite only: whether the LISTEN connection is up (it drops the token cache on reconnect).
 import { TokenChangeNotifier } from '../../libs/signing-auth/dist/refresh/token-change.notifier.js';
+// Internal: the stored-key census runs after start; "ready" waits for it so the boot findings are in health.
+import { StoredKeyCheck } from '../../libs/signing-auth/dist/crypto/stored-key.check.js';
 
 const config = JSON.parse(process.env.REPLICA_CONFIG ?? '{}');
 const clockOffsetMs = config.clockOffsetMs ?? 0;
@@ -56,6 +58,7 @@ const health = app.get(SigningAuthHealthIndicator);
 process.on('message', (msg) => {
   handle(msg).catch((e) => process.send({ type: 'result', id: msg.id, error: `${e.name}: ${e.message}` }));
 });
+await app.get(StoredKeyCheck).checked;
 process.send({ type: 'ready' });
 
 async function handle(msg) {

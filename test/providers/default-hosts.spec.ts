@@ -71,7 +71,7 @@ describe('built-in strategies: production hosts and overrides', () => {
     const url = (generation: string) =>
       sig.tokenUrl(
         connectionFor(sig, {
-          config: { clientId: 'c', generation, scopes: ['x'] },
+          config: { clientId: 'c', generation, scopes: generation === 'platform' ? ['signicat-api'] : ['x'] },
           secrets: { clientSecret: 's' },
         }),
       );
@@ -88,7 +88,7 @@ describe('built-in strategies: production hosts and overrides', () => {
     const url = (generation: string) =>
       sig.tokenUrl(
         connectionFor(sig, {
-          config: { clientId: 'c', generation, scopes: ['x'] },
+          config: { clientId: 'c', generation, scopes: generation === 'platform' ? ['signicat-api'] : ['x'] },
           secrets: { clientSecret: 's' },
         }),
       );

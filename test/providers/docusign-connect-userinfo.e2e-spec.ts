@@ -20,7 +20,7 @@ const ACCOUNT = randomUUID();
 const MIN = 60_000;
 
 /**
- * Issue 11, defect 3: a userinfo failure right after the code exchange must not throw the new grant away.
+ * A userinfo failure right after the code exchange must not throw the new grant away.
  * The grant is stored first; the account follows (sweep, within minutes) and is checked again at most daily.
  */
 describe('DocuSign connect keeps the grant when userinfo fails', () => {

@@ -20,7 +20,7 @@ const IK = randomUUID();
 const DAY_MS = 86_400_000;
 
 /**
- * Issue 11, defect 1: the consent URL a `consent_required` failure hands out must come back through our
+ * Decision 009: the consent URL a `consent_required` failure hands out must come back through our
  * callback (it carries a state), and that callback alone must leave the connection active.
  */
 describe('DocuSign JWT consent link: consent_required → open the URL → callback → active', () => {

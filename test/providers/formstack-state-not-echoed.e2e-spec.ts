@@ -14,7 +14,7 @@ const PUBLIC_URL = 'http://127.0.0.1:3999';
 const CALLBACK = `${PUBLIC_URL}/signing-auth/oauth/formstack-sign/callback`;
 
 /**
- * Issue 11, defect 7: Formstack Sign does not document echoing `state` (providers.md §2.2). Run against an
+ * Formstack Sign does not document echoing `state` (providers.md §2.2). Run against an
  * emulator that drops it, the callback must fail with a message that says what the provider did.
  */
 describe('Formstack Sign callback without the state', () => {

@@ -18,7 +18,7 @@ const IK = randomUUID();
 const DAY = 86_400_000;
 
 /**
- * Issue 11, defect 6: DocuSign without `extended` keeps the first refresh token's end through every
+ * DocuSign without `extended` keeps the first refresh token's end through every
  * refresh. Saving such a connection needs an explicit acceptance; the view then says `reauthorizeBy`, and
  * the sweep emits `connection.reauthorization_due` once, N days before (default 7).
  */

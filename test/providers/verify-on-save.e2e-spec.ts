@@ -26,7 +26,7 @@ const IK = randomUUID();
 const USER = randomUUID();
 
 /**
- * Issue 11, defect 5: credentials that need no user are checked with the provider when saved, through the
+ * Decision 009: credentials that need no user are checked with the provider when saved, through the
  * admin API: refused → 422 naming the provider's reason, nothing new stored; outage → `error` with a retry,
  * 200; DocuSign consent_required → `needs_reauth` with metadata.consentUrl, 200.
  */

@@ -32,6 +32,8 @@ describe('migrations', () => {
       'PendingAuthorizationKind1764700000000',
       'ConnectionCounts1765100000000',
       'ConnectSessions1766000000000',
+      'SealConsentLinks1766100000000',
+      'AppendOnlyCountsAndHotLeases1766200000000',
     ]);
     expect(await tables()).toEqual([
       'signing_auth_connect_sessions',
@@ -48,17 +50,32 @@ describe('migrations', () => {
     expect(indexes.map((i) => i.indexname)).toEqual(
       expect.arrayContaining([
         'signing_auth_connections_tenant_provider_uq',
-        'signing_auth_connections_lease_idx',
         'signing_auth_connections_unprocessable_idx',
       ]),
     );
+    // No index covers a lease column, so claims and releases can be HOT updates (decision 031).
+    expect(indexes.map((i) => i.indexname)).not.toContain('signing_auth_connections_lease_idx');
+    expect(indexes.filter((i) => /lease_/.test(i.indexdef))).toEqual([]);
+    const [{ reloptions }] = await dataSource.query(
+      `SELECT reloptions FROM pg_class WHERE oid = 'signing_auth_connections'::regclass`,
+    );
+    expect(reloptions).toEqual(['fillfactor=85']);
 
     // Running again is a no-op.
     expect(await dataSource.runMigrations()).toEqual([]);
 
-    await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration(); // AppendOnlyCountsAndHotLeases
+    const restored: Array<{ indexname: string }> = await dataSource.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()`,
+    );
+    expect(restored.map((i) => i.indexname)).toEqual(
+      expect.arrayContaining(['signing_auth_connections_lease_idx', 'signing_auth_connection_counts_pk']),
+    );
+    await dataSource.undoLastMigration(); // SealConsentLinks: data only
+    expect(await tables()).toHaveLength(4);
+    await dataSource.undoLastMigration(); // ConnectSessions
     expect(await tables()).toHaveLength(3);
-    await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration(); // ConnectionCounts
     expect(await tables()).toHaveLength(2);
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();

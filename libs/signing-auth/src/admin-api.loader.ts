@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 
-type CreateAdminControllers = (prefix: string) => Type<unknown>[];
+type CreateAdminControllers = (prefix: string, parts: { connectPage: boolean }) => Type<unknown>[];
 
 /**
  * The admin controllers carry `@nestjs/swagger` decorators (their OpenAPI description), so loading them
@@ -22,8 +22,11 @@ export class AdminApiUnavailableError extends Error {
   override readonly name = 'AdminApiUnavailableError';
 }
 
-/** Every admin controller under `prefix`; a clear error when `@nestjs/swagger` is not installed. @internal */
-export function createAdminControllers(prefix: string): Type<unknown>[] {
+/**
+ * Every admin controller under `prefix` (and the Connect page's, with `connectPage`); a clear error when
+ * `@nestjs/swagger` is not installed. @internal
+ */
+export function createAdminControllers(prefix: string, parts = { connectPage: false }): Type<unknown>[] {
   if (!loaded.create) {
     throw new AdminApiUnavailableError(
       `SigningAuthModule: adminApi: true needs the optional peer ${loaded.missing}, which is not installed ` +
@@ -31,7 +34,7 @@ export function createAdminControllers(prefix: string): Type<unknown>[] {
         'leave adminApi off; the rest of the library works without it.',
     );
   }
-  return loaded.create(prefix);
+  return loaded.create(prefix, parts);
 }
 
 function missingPackage(error: unknown): string | undefined {

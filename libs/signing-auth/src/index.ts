@@ -12,6 +12,7 @@ export { SigningAuthModule } from './signing-auth.module.js';
 export { AdminApiUnavailableError } from './admin-api.loader.js';
 export { ConnectionsService, type ConnectionInput } from './connections/connections.service.js';
 export type { ConnectionView } from './connections/connection-view.js';
+export type { ConnectionTestResult } from './verification/connection-tester.js';
 export { KeyRotationService, type KeyRotationReport } from './crypto/key-rotation.service.js';
 export type { StoredKeyCount } from './crypto/stored-key-census.js';
 export { StrategyRegistry } from './providers/strategy-registry.js';
@@ -74,3 +75,8 @@ export type {
   ConnectionPartSchema,
   ConnectionFieldSchema,
 } from './providers/shared/connection-schema.js';
+export {
+  MemoryRateLimitStore,
+  type RateLimitWindow,
+  type SigningAuthRateLimitStore,
+} from './admin/throttle/rate-limit-store.js';

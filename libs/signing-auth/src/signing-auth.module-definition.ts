@@ -5,6 +5,7 @@ export const DEFAULT_EXTRAS: Required<Omit<SigningAuthModuleExtras, 'dataSourceN
   Pick<SigningAuthModuleExtras, 'dataSourceName'> = {
   isGlobal: true,
   adminApi: false,
+  connectPage: false,
   routePrefix: 'signing-auth',
   dataSourceName: undefined,
 };

@@ -40,11 +40,19 @@ export class SigningAuthModule extends ConfigurableModuleClass {
 }
 
 function resolveExtras(given: SigningAuthModuleExtras) {
-  return {
+  const extras = {
     adminApi: given.adminApi ?? DEFAULT_EXTRAS.adminApi,
+    connectPage: given.connectPage ?? DEFAULT_EXTRAS.connectPage,
     routePrefix: given.routePrefix ?? DEFAULT_EXTRAS.routePrefix,
     dataSourceName: given.dataSourceName,
   };
+  if (extras.connectPage && !extras.adminApi) {
+    throw new Error(
+      'SigningAuthModule: connectPage: true needs adminApi: true (the Connect page is a client of the admin ' +
+        'API, guarded by admin.tokens or admin.guard). Set adminApi: true as well, or leave connectPage off.',
+    );
+  }
+  return extras;
 }
 
 function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): DynamicModule {
@@ -58,7 +66,9 @@ function withCore(definition: DynamicModule, given: SigningAuthModuleExtras): Dy
       HttpModule.register({}),
     ],
     // The admin controllers exist only with `adminApi: true`; their path prefix is fixed here, at build time.
-    controllers: extras.adminApi ? createAdminControllers(normalizePrefix(extras.routePrefix)) : [],
+    controllers: extras.adminApi
+      ? createAdminControllers(normalizePrefix(extras.routePrefix), { connectPage: extras.connectPage })
+      : [],
     providers: [...(definition.providers ?? []), ...createCoreProviders(extras)],
     exports: [...(definition.exports ?? []), ...EXPORTED_PROVIDERS],
   };

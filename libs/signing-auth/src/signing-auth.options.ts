@@ -1,4 +1,5 @@
-import type { CanActivate, LoggerService, Type } from '@nestjs/common';
+import type { CanActivate, Type } from '@nestjs/common';
+import type { SigningAuthRateLimitStore } from './admin/throttle/rate-limit-store.js';
 import type { EncryptionKey } from './crypto/keyring.js';
 import type { SigningAuthStrategy } from './providers/strategy.interface.js';
 
@@ -123,7 +124,11 @@ export interface SweepOptions {
  * @publicApi
  */
 export interface AdminApiOptions {
-  /** Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. */
+  /**
+   * Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. Outside
+   * development mode each must be at least 32 characters (the app refuses to start otherwise); make one
+   * with `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`.
+   */
   tokens?: string[];
   /** Your own guard class instead of the default token guard (e.g. one that limits an admin to some tenants). */
   guard?: Type<CanActivate>;
@@ -131,6 +136,25 @@ export interface AdminApiOptions {
   successRedirectUrl?: string;
   /** Where the OAuth callback redirects after a failed connect (query: tenantId, provider, error). */
   failureRedirectUrl?: string;
+  /**
+   * Limits guessing, per client address (Express's `request.ip`: behind a reverse proxy set `trust proxy`):
+   * wrong admin tokens (the built-in token check; not a custom `guard`) and OAuth callbacks without a live
+   * state each count one failure; after `maxFailures` in a window of `windowSeconds` the address is answered
+   * `429` with `Retry-After` on that door until the window closes. Successes are never counted. `store`
+   * counts in memory by default, per replica: behind several replicas pass a shared one. `false` turns the
+   * limit off. Default: `{ maxFailures: 20, windowSeconds: 60 }`.
+   */
+  rateLimit?: AdminRateLimitOptions | false;
+}
+
+/** See {@link AdminApiOptions.rateLimit}. @publicApi */
+export interface AdminRateLimitOptions {
+  /** Failures an address may make in one window before it is answered 429. Default: `20`. */
+  maxFailures?: number;
+  /** The window's length. Default: `60`. */
+  windowSeconds?: number;
+  /** Where the counts live. Default: a `MemoryRateLimitStore` in this process. */
+  store?: SigningAuthRateLimitStore;
 }
 
 /**
@@ -152,6 +176,12 @@ export interface ConnectSessionOptions {
    * Default: `{publicUrl}/{routePrefix}/connect/`.
    */
   pageUrl?: string;
+  /**
+   * Origins allowed to show the Connect page (`connectPage: true`) in an iframe (CSP `frame-ancestors`), e.g.
+   * `['https://app.example.com']`. Each must be an origin (scheme, host, optional port); checked at boot.
+   * Default: none (`frame-ancestors 'none'`: the page cannot be framed; open it as a page or a popup).
+   */
+  frameAncestors?: string[];
 }
 
 /** Receives lifecycle events when `@nestjs/event-emitter` is not installed (or in addition to it). @publicApi */
@@ -242,9 +272,11 @@ export interface SigningAuthModuleOptions {
    */
   activeKeyId?: string;
   /**
-   * At start the library counts stored values per key id. A key id that `encryptionKeys` lacks is always one
-   * warning (with the counts) and shows in the health details as `missingKeys`; with `true` the app refuses to
-   * start instead (InvalidEncryptionKeysError). Default: `false`.
+   * After start the library counts stored values per key id (in the background: it reads every encrypted
+   * column, seconds at a million rows; health details say `keysChecking` meanwhile). A key id that
+   * `encryptionKeys` lacks is always one warning (with the counts) and shows in the health details as
+   * `missingKeys`; with `true` the count runs before start and the app refuses to start instead
+   * (InvalidEncryptionKeysError). Default: `false`.
    */
   requireKeysForStoredValues?: boolean;
   /**
@@ -275,18 +307,23 @@ export interface SigningAuthModuleOptions {
   refresh?: RefreshOptions;
   /** The scheduled sweep. */
   sweep?: SweepOptions;
-  /** Most tokens kept in the in-process cache (LRU). Default: `10000`. */
+  /**
+   * Most tokens kept in the in-process cache (LRU), ~1–2 KB each. Size it to the connections one replica
+   * serves within an access token's lifetime (docs/scale.md, "Reads"); every miss is a row read and a
+   * decrypt. Default: `10000`.
+   */
   tokenCacheSize?: number;
   /** Admin REST API settings (mounted only with the `adminApi: true` extra). */
   admin?: AdminApiOptions;
-  /** Connect sessions (tenant-scoped links to the Connect page). Default: no `returnUrl` origins, the library's page. */
+  /**
+   * Connect sessions (tenant-scoped links to the Connect page) and the page's framing. Default: no `returnUrl`
+   * origins, the library's page, no framing.
+   */
   connect?: ConnectSessionOptions;
   /** Receives every lifecycle event. Default: none. */
   observer?: SigningAuthObserver;
   /** Export Prometheus metrics through prom-client's default registry. Default: `false`. */
   metrics?: boolean;
-  /** Logger for the library. Default: Nest's `Logger`. */
-  logger?: LoggerService;
   /** Clock for tests (e.g. simulating 90 days). Default: `() => new Date()`. */
   clock?: () => Date;
   /** Outgoing calls through `SigningAuthHttpService`. Default: no tenant resolver. */
@@ -300,8 +337,9 @@ export interface SigningAuthModuleOptions {
   /**
    * Allow URLs in a connection's config (generic OAuth 2.0 `tokenUrl`, `authorizationUrl`,
    * `apiBaseUrls`, ...) that resolve to loopback, private (RFC 1918, CGNAT, IPv6 ULA), link-local or
-   * multicast addresses: for on-premise identity providers. Cloud metadata addresses (169.254.169.254,
-   * 169.254.170.2, fd00:ec2::254) stay refused. Checked when the connection is saved and again on the
+   * multicast addresses: for on-premise identity providers. Cloud metadata and control endpoints
+   * (169.254.169.254, 169.254.170.2, 169.254.170.23, Azure WireServer 168.63.129.16, fd00:ec2::254, … — see
+   * docs/threat-model.md §2) stay refused. Checked when the connection is saved and again on the
    * address each connection is made to. Default: `false` (loopback alone is allowed in development mode).
    */
   allowPrivateNetworks?: boolean;
@@ -316,6 +354,12 @@ export interface SigningAuthModuleExtras {
   isGlobal?: boolean;
   /** Mount the admin REST API controllers. Default: `false`. */
   adminApi?: boolean;
+  /**
+   * Serve the Connect page at `/{routePrefix}/connect/` from the package (static files, strict CSP). It is a
+   * client of the admin API, so it needs `adminApi: true`. With it, the OAuth callback sends the browser back
+   * to the page unless `admin.successRedirectUrl` / `failureRedirectUrl` say otherwise. Default: `false`.
+   */
+  connectPage?: boolean;
   /** Route prefix of the admin API and OAuth callbacks. Default: `signing-auth`. */
   routePrefix?: string;
   /** Name of the TypeORM data source the library uses. Default: the default data source. */

@@ -6,6 +6,7 @@ import { ConnectionCipher } from './connections/connection-cipher.js';
 import { ConnectionRepository } from './connections/connection.repository.js';
 import { ConnectionsService } from './connections/connections.service.js';
 import { ConnectionVerifier } from './verification/connection-verifier.js';
+import { ConnectionTester } from './verification/connection-tester.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
 import { AuthorizationLinkService } from './authorization/authorization-link.service.js';
 import { PendingAuthorizationRepository } from './authorization/pending-authorization.repository.js';
@@ -16,6 +17,7 @@ import { ConnectSessionEvents } from './admin/connect-session-events.js';
 import { ConnectSessionGate } from './admin/connect-session.gate.js';
 import { ConnectSessionRepository } from './connect-sessions/connect-session.repository.js';
 import { ConnectSessionsService } from './connect-sessions/connect-sessions.service.js';
+import { FailureThrottle } from './admin/throttle/failure-throttle.js';
 import { ConnectionHealthQuery } from './health/connection-health.query.js';
 import { SigningAuthHealthIndicator } from './health/signing-auth.health-indicator.js';
 import { SigningAuthMetrics } from './metrics/signing-auth.metrics.js';
@@ -48,7 +50,7 @@ import type { SigningAuthModuleExtras, SigningAuthModuleOptions } from './signin
 /** Every provider of the core module. Order does not matter; Nest resolves the graph. @internal */
 export function createCoreProviders(
   extras: Required<Pick<SigningAuthModuleExtras, 'routePrefix' | 'adminApi'>> &
-    Pick<SigningAuthModuleExtras, 'dataSourceName'>,
+    Pick<SigningAuthModuleExtras, 'dataSourceName' | 'connectPage'>,
 ): Provider[] {
   return [
     {
@@ -72,6 +74,7 @@ export function createCoreProviders(
     ConnectionCipher,
     ConnectionRepository,
     ConnectionVerifier,
+    ConnectionTester,
     ConnectionsService,
     KeyRotationService,
     StoredKeyCensus,
@@ -86,6 +89,7 @@ export function createCoreProviders(
     SigningAuthMetrics,
     AdminBodyErrors,
     ...CONNECT_SESSION_PROVIDERS,
+    FailureThrottle,
     ...TOKEN_LIFECYCLE_PROVIDERS,
     ...HTTP_PROVIDERS,
   ];

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
+import { setNoStore } from './no-store.js';
 
 /** body-parser's failures, answered without its messages (the parse error's quotes the body). */
 const BODY_PARSER_ANSWERS: Record<string, { statusCode: number; error: string; message: string }> = {
@@ -57,6 +58,7 @@ export class AdminBodyErrors implements OnModuleInit {
       if (!answer || res.headersSent || !path.includes(marker)) return next(error);
       // `errors` as in every other admin 400: one problem, on the body.
       const problem = answer.message.replace(/^body: /, '');
+      setNoStore(res);
       res.status(answer.statusCode).json({ ...answer, errors: [{ field: 'body', message: problem }] });
     };
     (adapter.getInstance() as { use(handler: unknown): void }).use(handler);

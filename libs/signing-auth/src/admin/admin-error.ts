@@ -61,6 +61,10 @@ export function toAdminErrorBody(error: unknown, route: AdminRouteContext = {}):
   if (error instanceof ConnectionVerificationError) return body(422, error.message);
   if (error instanceof AuthorizationStateError) {
     if (error.reason === 'replayed') return body(409, error.message);
+    if (error.reason === 'wrong_issuer' || error.reason === 'missing_issuer') {
+      const problem = error.reason === 'wrong_issuer' ? 'names another issuer' : 'is missing';
+      return invalid(error.message, [{ field: 'iss', message: problem }]);
+    }
     return invalid(error.message, [{ field: 'state', message: stateProblem(error.reason) }]);
   }
   if (error instanceof ProviderAuthorizationError) {
@@ -126,6 +130,8 @@ function stateProblem(reason: string): string {
   if (reason === 'expired') return 'has expired: start the flow again';
   if (reason === 'wrong_provider') return "belongs to another provider's flow";
   if (reason === 'other_browser') return 'belongs to a flow started in another browser: finish it there';
+  if (reason === 'several_flows')
+    return 'is missing and several flows are open in this browser: start again, one at a time';
   if (reason === 'missing') return 'is missing: the provider redirected back without the state it was sent';
   return 'is unknown: start the flow again';
 }

@@ -10,6 +10,8 @@ import type { Request, Response } from 'express';
 import { ConnectionNotFoundError, UnknownProviderError } from '../connections/connection.errors.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import { toAdminErrorBody } from './admin-error.js';
+import { setNoStore } from './no-store.js';
+import { TooManyFailuresException } from './throttle/failure-throttle.js';
 
 /**
  * Scoped to the admin controllers (never global): every error leaves as `{ statusCode, error, message }`
@@ -42,7 +44,10 @@ export class AdminExceptionFilter implements ExceptionFilter {
       this.logger.error(`${request.method} ${request.path}: ${error?.name ?? 'unknown error'}${code}${what}`);
     }
     if (response.headersSent) return;
+    setNoStore(response);
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (exception instanceof TooManyFailuresException)
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 

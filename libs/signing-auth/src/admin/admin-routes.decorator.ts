@@ -12,12 +12,13 @@ import { SigningAuthAdminGuard } from './admin.guard.js';
 import { adminError } from './openapi-examples.js';
 import { JsonContentTypeInterceptor } from './json-content-type.interceptor.js';
 import { SESSION_ACCESS, type SessionAccessLevel } from './session-access.js';
+import { NoStoreInterceptor } from './no-store.js';
 
 /** Shared by every admin controller: error format, OpenAPI tag and common error responses. @internal */
 export function AdminApi(): ClassDecorator {
   return applyDecorators(
     UseFilters(AdminExceptionFilter),
-    UseInterceptors(JsonContentTypeInterceptor),
+    UseInterceptors(NoStoreInterceptor, JsonContentTypeInterceptor),
     ApiTags('signing-auth admin'),
     ApiBadRequestResponse(adminError(400, 'Bad input: `errors` lists every problem, each naming the field')),
   );

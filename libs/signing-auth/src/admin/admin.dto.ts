@@ -65,6 +65,19 @@ export class ConnectionViewDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
+/** Answer of `POST .../test`: whether the provider accepted the stored credentials. @internal */
+export class ConnectionTestDto {
+  @ApiProperty({ description: 'Whether the provider accepted the stored credentials' }) ok!: boolean;
+  @ApiProperty({
+    description: 'What was sent and what the provider said (or why nothing was sent); never a secret',
+    example: 'DocSpring accepted API token tok_1 (GET https://sync.api.docspring.com/api/v1/authentication)',
+  })
+  message!: string;
+  @ApiProperty({ format: 'date-time' }) checkedAt!: string;
+  @ApiProperty({ type: ConnectionViewDto, description: 'The connection after the check' })
+  connection!: ConnectionViewDto;
+}
+
 /** Answer of `POST .../authorize`. @internal */
 export class AuthorizationStartDto {
   @ApiProperty({ description: "Send the admin's browser here" }) authorizationUrl!: string;

@@ -12,6 +12,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { AdminTokenVerifier } from './admin-token.verifier.js';
 import { ConnectSessionGate } from './connect-session.gate.js';
+import { FailureThrottle } from './throttle/failure-throttle.js';
 
 /**
  * The guard on every admin route. With `admin.guard` it delegates to that class (resolved from the app's
@@ -30,13 +31,14 @@ export class SigningAuthAdminGuard implements CanActivate {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly moduleRef: ModuleRef,
     private readonly sessionGate: ConnectSessionGate,
+    private readonly throttle: FailureThrottle,
   ) {
     this.verifier = new AdminTokenVerifier(options.admin.tokens ?? []);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.sessionGate.carriesSessionToken(context.switchToHttp().getRequest<Request>())) {
-      return this.sessionGate.admit(context);
+      return this.admitSession(context);
     }
     // A failed resolution is not cached: the next request tries again instead of failing until restart.
     const custom = await (this.custom ??= this.resolveCustomGuard().catch((error: unknown) => {
@@ -51,7 +53,10 @@ export class SigningAuthAdminGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<Request>();
+    // Only the built-in check is limited (a custom guard is the host's own); only wrong credentials count.
+    await this.throttle.assertAllowed('admin', request);
     if (!this.verifier.verifyHeader(request.headers.authorization)) {
+      if (request.headers.authorization) await this.throttle.recordFailure('admin', request);
       throw new UnauthorizedException(
         request.headers.authorization
           ? 'The admin token is not valid'
@@ -59,6 +64,18 @@ export class SigningAuthAdminGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /** A session token that is unknown, expired or revoked counts as a failed guess, like a wrong admin token. */
+  private async admitSession(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    await this.throttle.assertAllowed('admin', request);
+    try {
+      return await this.sessionGate.admit(context);
+    } catch (error) {
+      if (error instanceof UnauthorizedException) await this.throttle.recordFailure('admin', request);
+      throw error;
+    }
   }
 
   /** Resolved on first use rather than at init: enhancers do not reliably get lifecycle hooks. */

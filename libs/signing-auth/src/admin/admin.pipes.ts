@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform, type Type } from '@nestjs/common';
 import { validateSync } from 'class-validator';
-import { jsonShapeProblem } from '../common/bounded-json.js';
+import { jsonShapeProblem, RESERVED_KEY_MESSAGE, reservedKeyPath } from '../common/bounded-json.js';
 import { assertTenantId } from '../connections/connections.service.js';
 import { AdminInputError } from './admin-error.js';
 
@@ -57,6 +57,9 @@ export function bodyPipe<T extends object>(
       }
       const shape = jsonShapeProblem(value);
       if (shape) throw new AdminInputError('body', shape);
+      // Before Object.assign: an own `__proto__` would replace the DTO's prototype.
+      const reserved = reservedKeyPath(value);
+      if (reserved) throw new AdminInputError(reserved, RESERVED_KEY_MESSAGE);
       const instance = Object.assign(new dto(), value);
       const failures = validateSync(instance, {
         whitelist: true,

@@ -27,6 +27,8 @@ import {
 } from './oauth-callback.js';
 import { ConnectSessionEvents } from './connect-session-events.js';
 import { sessionOf } from './session-access.js';
+import { FailureThrottle } from './throttle/failure-throttle.js';
+import { AuthorizationStateError } from '../authorization/authorization.errors.js';
 
 /**
  * The connect flow: `POST {prefix}/tenants/:tenantId/connections/:provider/authorize` (guarded) and
@@ -44,6 +46,7 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       private readonly flow: AuthorizationFlowService,
       private readonly sessionEvents: ConnectSessionEvents,
       @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+      private readonly throttle: FailureThrottle,
     ) {}
 
     @Post('tenants/:tenantId/connections/:provider/authorize')
@@ -109,18 +112,29 @@ export function createConnectFlowController(prefix: string): Type<unknown> {
       @Req() request: Request,
       @Res() response: Response,
     ): Promise<void> {
+      // Unguarded, so guessing states is limited per address: a flood of made-up callbacks gets 429.
+      await this.throttle.assertAllowed('callback', request);
       const params = callbackParams(query);
-      const sessionId = await this.flow.connectSessionOf(params.state);
-      const redirect = this.redirectTargets(sessionId, request.headers.accept);
       const cookies = requestCookies(request);
       // Whatever the outcome, the state is spent (or was never this browser's): the cookie is of no further use.
-      clearBindingCookies(response, params.state, oauthRedirectUri(this.options, provider));
+      // Without an echoed state (Formstack Sign) it is the cookie's own flow; `complete` reports any problem.
+      let state = params.state;
+      try {
+        state = this.flow.callbackState(provider, params, cookies) || undefined;
+      } catch {
+        // several flows open, or an unknown provider: nothing to clear, and complete() says why
+      }
+      const sessionId = await this.flow.connectSessionOf(state);
+      const redirect = this.redirectTargets(sessionId, request.headers.accept);
+      clearBindingCookies(response, state, oauthRedirectUri(this.options, provider));
       try {
         const view = await this.flow.complete(provider, params, { cookies });
         if (sessionId) this.sessionEvents.authorizedWith(sessionId, view);
         if (redirect) response.redirect(302, successRedirect(redirect, view));
         else response.status(200).json(view);
       } catch (error) {
+        // A state that is not a live flow's (made up, replayed, another browser's, none): misuse, counted.
+        if (error instanceof AuthorizationStateError) await this.throttle.recordFailure('callback', request);
         if (!redirect) throw error; // the scoped filter answers JSON
         response.redirect(302, failureRedirect(redirect, provider, error));
       }

@@ -12,7 +12,7 @@ const MAX_PARAM_LENGTH = 4096;
 /** The callback query → the flow's params; a repeated or oversized parameter is a 400. @internal */
 export function callbackParams(query: Record<string, unknown>): AuthorizationCallbackParams {
   const params: AuthorizationCallbackParams = {};
-  for (const name of ['code', 'state', 'error', 'error_description'] as const) {
+  for (const name of ['code', 'state', 'error', 'error_description', 'iss'] as const) {
     const value = query[name];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new AdminInputError(name, 'must be given once, as a string');

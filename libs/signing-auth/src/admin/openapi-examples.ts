@@ -78,7 +78,7 @@ const EXAMPLES: Record<number, Record<string, { summary: string; value: object }
         statusCode: 502,
         error: 'Bad Gateway',
         message:
-          'Could not refresh the signicat token of tenant "acme": network_error: signicat client credentials for tenant "acme" failed: network error (ECONNREFUSED) reaching https://api.signicat.io; another host is set by the hosts.signicatUrl option',
+          'Could not refresh the signicat token of tenant "acme": network_error: signicat client credentials for tenant "acme" failed: network error (ECONNREFUSED) reaching https://api.signicat.io; another host is set by the hosts.signicatUrls option (per generation) or hosts.signicatUrl (all); in the example app SIGNING_AUTH_SIGNICAT_URL',
       },
     },
   },

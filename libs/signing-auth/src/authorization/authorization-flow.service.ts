@@ -24,10 +24,13 @@ import {
   AuthorizationLinkService,
   fromStartingBrowser,
   hashState,
+  stateFromBindingCookies,
   VERIFIER_FIELD,
 } from './authorization-link.service.js';
 import { PendingAuthorizationRepository } from './pending-authorization.repository.js';
+import { issuerRefusal } from './issuer-check.js';
 import { TokenRefresher } from '../refresh/token-refresher.js';
+import { withDeadline } from '../common/deadline.js';
 
 /** Pauses between attempts of the post-connect step within one callback (then the sweep takes over). */
 const POST_CONNECT_DELAYS_MS = [250, 1_000];
@@ -38,6 +41,8 @@ export interface AuthorizationCallbackParams {
   state?: string;
   error?: string;
   error_description?: string;
+  /** RFC 9207: the authorization server's issuer identifier, when it sends one. */
+  iss?: string;
 }
 
 /** How {@link AuthorizationFlowService.start} starts a flow. @publicApi */
@@ -131,19 +136,33 @@ export class AuthorizationFlowService {
     options: AuthorizationCompleteOptions = {},
   ): Promise<ConnectionView> {
     const strategy = this.strategies.get(provider);
-    const state = typeof params?.state === 'string' ? params.state : '';
+    const echoed = typeof params?.state === 'string' ? params.state : '';
+    const state = this.callbackState(provider, params, options.cookies);
     // Before the state is consumed: the browser that started the flow can still finish it.
     if (!fromStartingBrowser(state, options.cookies))
       throw new AuthorizationStateError('other_browser', provider);
     if (typeof params?.error === 'string' && params.error) {
       // Burn the state (if it is ours) so the flow cannot be completed later with it; then report.
-      const consumed = state ? await this.pending.consume(hashState(state), this.options.clock()) : undefined;
-      const tenantId = consumed?.ok ? consumed.row.tenantId : undefined;
+      // Without a live state of this provider's flow, the error is anyone's link (`…/callback?error=x&
+      // error_description=<any text>`): answer with a fixed message that quotes nothing of the query, or
+      // the failure page would show an attacker's words as the app's own.
+      if (!state) throw new AuthorizationStateError('unknown', provider);
+      const consumed = await this.pending.consume(hashState(state), this.options.clock());
+      if (!consumed.ok) throw new AuthorizationStateError(consumed.reason, provider, consumed.tenantId);
+      if (consumed.row.provider !== provider)
+        throw new AuthorizationStateError('wrong_provider', provider, consumed.row.tenantId);
+      // A state found through the cookie alone proves only that this browser has a flow open, not that the
+      // provider sent this error (anyone's link reaches the callback with the cookie): report a code, never
+      // the description, and only a registered one.
+      if (!echoed) {
+        const code = REGISTERED_ERRORS.has(params.error) ? params.error : 'authorization_failed';
+        throw new ProviderAuthorizationError(provider, code, undefined, consumed.row.tenantId);
+      }
       throw new ProviderAuthorizationError(
         provider,
         short(params.error),
         optionalShort(params.error_description),
-        tenantId,
+        consumed.row.tenantId,
       );
     }
     // Formstack Sign does not document echoing `state` (providers.md §2.2): say what the provider did.
@@ -171,6 +190,9 @@ export class AuthorizationFlowService {
     if (pending.kind === 'consent' && strategy.supportsConsentFlow?.(connection) !== true) {
       throw new AuthorizationNotSupportedError(tenantId, provider);
     }
+    // RFC 9207 (the state alone cannot tell which server answered when tenants share a callback path).
+    const issuer = issuerRefusal(strategy, connection, params.iss);
+    if (issuer) throw new AuthorizationStateError(issuer, provider, tenantId);
     const codeVerifier = this.cipher.decrypt(pending.codeVerifierCiphertext, {
       tenantId,
       provider,
@@ -178,12 +200,9 @@ export class AuthorizationFlowService {
     });
     if (!strategy.exchangeCode) throw new AuthorizationNotSupportedError(tenantId, provider);
 
-    const context = this.context();
-    const grant = await strategy.exchangeCode(
-      connection,
-      { code: params.code, redirectUri: pending.redirectUri, codeVerifier },
-      context,
-    );
+    const exchangeCode = strategy.exchangeCode.bind(strategy);
+    const code = { code: params.code, redirectUri: pending.redirectUri, codeVerifier };
+    const grant = await this.withContext((context) => exchangeCode(connection, code, context));
     // The grant first: a new refresh token must never be lost to a userinfo outage that follows.
     // `accountPending` makes `docusignAccountBase` fail typed, and the sweep retry, until the account is known.
     let stored = await this.connections.storeConnectedGrant(
@@ -216,6 +235,23 @@ export class AuthorizationFlowService {
   }
 
   /**
+   * The state a callback completes: the one it carries, or, for a provider that may not echo it (Formstack
+   * Sign: `callbackMayOmitState`), the one the browser's binding cookie names. `''` when there is none.
+   * @throws AuthorizationStateError `several_flows` when several of the browser's flows could be meant
+   */
+  callbackState(
+    provider: string,
+    params: AuthorizationCallbackParams,
+    cookies: Record<string, string> | undefined,
+  ): string {
+    const echoed = typeof params?.state === 'string' ? params.state : '';
+    if (echoed || this.strategies.get(provider).callbackMayOmitState !== true) return echoed;
+    const found = stateFromBindingCookies(cookies);
+    if (found.several) throw new AuthorizationStateError('several_flows', provider);
+    return found.state ?? '';
+  }
+
+  /**
    * The provider's post-connect step (DocuSign userinfo), tried a few times on transient failures. Returns
    * the metadata to record (with `connectedAt`), or undefined when it still failed: the grant is kept and
    * the refresher tries again (see `refreshDueAt`).
@@ -227,7 +263,9 @@ export class AuthorizationFlowService {
   ): Promise<Record<string, unknown> | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const metadata = await strategy.afterConnect!(connection, grant, this.context());
+        const metadata = await this.withContext((context) =>
+          strategy.afterConnect!(connection, grant, context),
+        );
         const at = this.options.clock().toISOString();
         return { ...metadata, connectedAt: at, accountCheckedAt: at };
       } catch (error) {
@@ -248,10 +286,24 @@ export class AuthorizationFlowService {
     }
   }
 
-  private context(): StrategyContext {
-    return { signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs), now: this.options.clock };
+  /** One provider call with its own cancellable time limit (no timer left behind once it answered). */
+  private withContext<T>(call: (context: StrategyContext) => Promise<T>): Promise<T> {
+    return withDeadline(this.options.refresh.providerTimeoutMs, (signal) =>
+      call({ signal, now: this.options.clock }),
+    );
   }
 }
+
+/** RFC 6749 §4.1.2.1: the error codes an authorization server may send back. */
+const REGISTERED_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+]);
 
 /** Callback parameters come from the browser: bound what we carry into errors and logs. */
 function short(value: string): string {

@@ -14,7 +14,11 @@ import {
 export interface BrowserBinding {
   /** `signing_auth_flow_` + the first 16 hex digits of the state's SHA-256. */
   name: string;
-  /** A random value whose SHA-256 the state carries. */
+  /**
+   * A random value the state is made from (`<hash of it>.<SHA-256 of it>`, two domain-separated hashes): only
+   * this browser gets it, and it lets a callback that comes back without `state` (Formstack Sign, which does
+   * not document echoing it) find its flow again.
+   */
   value: string;
   /** As long as the flow lives (600). */
   maxAgeSeconds: number;
@@ -59,8 +63,10 @@ export class AuthorizationLinkService {
     if (options.bindToBrowser) {
       // The state carries the hash of a value only the starting browser gets (as a cookie); the stored
       // state hash protects that part from being changed, so no extra column is needed.
+      // Both parts of the state derive from that value, so its cookie alone names the state (a provider that
+      // does not echo `state`); neither part gives the value away (256 random bits behind SHA-256).
       const value = randomUrlSafe(32);
-      state = `${state}.${sha256Url(value)}`;
+      state = boundState(value);
       browserBinding = { name: bindingCookieName(state), value, maxAgeSeconds: ttlMs / 1000 };
     }
     const verifier = randomUrlSafe(32);
@@ -106,6 +112,32 @@ export function fromStartingBrowser(state: string, cookies: Record<string, strin
   if (!cookie) return false;
   const actual = Buffer.from(sha256Url(cookie));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** The state of a browser-bound flow, from its cookie's value. */
+function boundState(value: string): string {
+  return `${sha256Url(`signing-auth flow state:${value}`)}.${sha256Url(value)}`;
+}
+
+/**
+ * The state a browser's binding cookies name, for a callback that came back without one: the state is
+ * rebuilt from a cookie's value and kept only if the cookie's name is that state's (flows started before
+ * states were derived from the value do not match, and are refused as before).
+ * Only the callback path's cookies reach here (they are set with `Path=<callback path>`), i.e. flows of
+ * this provider. Several live ones cannot be told apart: `several`.
+ * @internal
+ */
+export function stateFromBindingCookies(cookies: Record<string, string> | undefined): {
+  state?: string;
+  several: boolean;
+} {
+  const states: string[] = [];
+  for (const [name, cookie] of Object.entries(cookies ?? {})) {
+    if (!name.startsWith('signing_auth_flow_') || !cookie) continue;
+    const state = boundState(cookie);
+    if (bindingCookieName(state) === name) states.push(state);
+  }
+  return states.length === 1 ? { state: states[0], several: false } : { several: states.length > 1 };
 }
 
 function sha256Url(value: string): string {

@@ -1,6 +1,14 @@
 /** Why a callback's `state` was refused. @publicApi */
 export type AuthorizationStateFailure =
-  'unknown' | 'replayed' | 'expired' | 'wrong_provider' | 'other_browser' | 'missing';
+  | 'unknown'
+  | 'replayed'
+  | 'expired'
+  | 'wrong_provider'
+  | 'other_browser'
+  | 'missing'
+  | 'several_flows'
+  | 'wrong_issuer'
+  | 'missing_issuer';
 
 const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   unknown: 'is unknown (never issued, or the flow was cleaned up)',
@@ -10,6 +18,15 @@ const STATE_REASONS: Record<AuthorizationStateFailure, string> = {
   other_browser:
     'belongs to a connect flow started in another browser: finish it in the browser that started it ' +
     '(a forwarded authorization link cannot connect an account)',
+  several_flows:
+    'is missing, and this browser has several connect flows of this provider open, so the callback cannot ' +
+    'tell which one it completes; nothing was stored. Start the authorization again and finish one at a time',
+  wrong_issuer:
+    "came back from another authorization server than the connection's (RFC 9207 iss does not match; a " +
+    'mix-up attempt or a misconfigured config.issuer); nothing was stored, start the authorization again',
+  missing_issuer:
+    'came back without the iss the connection expects (config.issuer is set, RFC 9207); nothing was stored. ' +
+    'Remove config.issuer if this authorization server does not send iss',
   missing:
     'is missing: the provider redirected back with a code but without the state it was sent, so the ' +
     'callback cannot tell whose authorization it completes; nothing was stored',

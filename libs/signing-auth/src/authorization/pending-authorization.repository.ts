@@ -32,6 +32,11 @@ const RETENTION_MS = 24 * 3_600_000;
 export class PendingAuthorizationRepository {
   constructor(@Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
+  /**
+   * Stores a new pending authorization. A consent link replaces the connection's live one (if any) in the
+   * same statement: at most one consent link per connection is live, so repeated `consent_required`
+   * failures do not pile up 7-day states; the replaced link's callback is answered "expired".
+   */
   async insert(
     row: Omit<PendingAuthorizationRow, 'id'> & {
       stateHash: string;
@@ -39,9 +44,17 @@ export class PendingAuthorizationRepository {
       connectSessionId?: string | null;
     },
   ): Promise<void> {
+    const supersede =
+      row.kind === 'consent'
+        ? `WITH "superseded" AS (
+             UPDATE "signing_auth_pending_authorizations" SET "expires_at" = $8
+             WHERE "tenant_id" = $3 AND "provider" = $4 AND "kind" = 'consent'
+               AND "consumed_at" IS NULL AND "expires_at" > $8
+           ) `
+        : '';
     await queryRows(
       this.dataSource,
-      `INSERT INTO "signing_auth_pending_authorizations"
+      `${supersede}INSERT INTO "signing_auth_pending_authorizations"
          ("id", "state_hash", "tenant_id", "provider", "code_verifier_ciphertext", "redirect_uri", "expires_at",
           "created_at", "kind", "connect_session_id")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

@@ -27,3 +27,51 @@ export function jsonShapeProblem(value: unknown, limits = JSON_LIMITS): string |
   }
   return undefined;
 }
+
+/** Keys that reach an object's prototype machinery when copied with `Object.assign` or a transformer. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const NAME_LIKE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * The first own key named `__proto__`, `constructor` or `prototype` at any depth of a parsed JSON value, as
+ * the field path an error names (`config.nested.__proto__`; `[n]` for list items), or `undefined` when
+ * there is none. `JSON.parse` makes `"__proto__"` an own property; `Object.assign` onto a DTO would then
+ * replace the DTO's prototype, and validation would report a field called `undefined`. A path part that does
+ * not look like a field name is not quoted (it is input): the path stops at the last one that does.
+ * Iterative, like {@link jsonShapeProblem}; call it after that check has bounded the value.
+ * @internal
+ */
+export function reservedKeyPath(value: unknown, prefix?: string): string | undefined {
+  const stack: { node: unknown; path: string | undefined; quotable: boolean }[] = [
+    { node: value, path: prefix, quotable: true },
+  ];
+  while (stack.length > 0) {
+    const { node, path, quotable } = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      node.forEach((item, i) =>
+        stack.push({ node: item, path: quotable ? `${path ?? 'body'}[${i}]` : path, quotable }),
+      );
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      // The reserved key itself is one of three fixed names: quoting it echoes nothing of the input.
+      if (RESERVED_KEYS.has(key)) return join(path, key);
+      const nameLike = quotable && NAME_LIKE.test(key);
+      stack.push({
+        node: (node as Record<string, unknown>)[key],
+        path: nameLike ? join(path, key) : path,
+        quotable: nameLike,
+      });
+    }
+  }
+  return undefined;
+}
+
+function join(path: string | undefined, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** The message for a field {@link reservedKeyPath} found. @internal */
+export const RESERVED_KEY_MESSAGE =
+  'is a reserved name: "__proto__", "constructor" and "prototype" are refused as field names at any depth';

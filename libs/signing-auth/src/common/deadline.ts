@@ -21,3 +21,17 @@ export function deadline(ms: number): Deadline {
   timer.unref();
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
+
+/**
+ * Runs `work` with a {@link deadline} of `ms` and cancels the timer when it settles: what an
+ * `AbortSignal.timeout(ms)` passed to one call does, without the timer left behind.
+ * @internal
+ */
+export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const limit = deadline(ms);
+  try {
+    return await work(limit.signal);
+  } finally {
+    limit.clear();
+  }
+}

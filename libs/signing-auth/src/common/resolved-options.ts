@@ -8,6 +8,7 @@ import type {
 } from '../signing-auth.options.js';
 import type { SigningAuthStrategy } from '../providers/strategy.interface.js';
 import type { EncryptionKey } from '../crypto/keyring.js';
+import { validateFrameAncestors } from '../connect-page/connect-page-headers.js';
 import {
   assertNoSessionPrefix,
   resolveConnectOptions,
@@ -46,7 +47,8 @@ export interface ResolvedOptions {
   };
   tokenCacheSize: number;
   admin: AdminApiOptions;
-  connect: ResolvedConnectOptions;
+  connectPage: boolean;
+  connect: ResolvedConnectOptions & { frameAncestors: string[] };
   observer?: SigningAuthObserver;
   metrics: boolean;
   clock: () => Date;
@@ -66,7 +68,7 @@ export const RESOLVED_OPTIONS = Symbol('SIGNING_AUTH_RESOLVED_OPTIONS');
 
 export function resolveOptions(
   options: SigningAuthModuleOptions,
-  extras: { routePrefix: string; adminApi: boolean },
+  extras: { routePrefix: string; adminApi: boolean; connectPage?: boolean },
 ): ResolvedOptions {
   const refresh = {
     leewaySeconds: 300,
@@ -98,7 +100,14 @@ export function resolveOptions(
   if (!(refresh.refreshTokenRenewFraction > 0 && refresh.refreshTokenRenewFraction < 1)) {
     throw new Error('signing-auth: refresh.refreshTokenRenewFraction must be between 0 and 1 (exclusive).');
   }
-  const admin = options.admin ?? {};
+  const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const routePrefix = normalizePrefix(extras.routePrefix);
+  const connectPage = extras.connectPage ?? false;
+  const connect = {
+    ...resolveConnectOptions(options.connect, publicUrl, routePrefix),
+    frameAncestors: validateFrameAncestors(options.connect?.frameAncestors),
+  };
+  const admin = withConnectPageRedirects(options.admin ?? {}, connectPage, connect.pageUrl);
   const developmentMode = options.developmentMode ?? process.env.NODE_ENV !== 'production';
   if (extras.adminApi && !admin.guard && !(admin.tokens && admin.tokens.filter(Boolean).length > 0)) {
     throw new Error(
@@ -107,8 +116,7 @@ export function resolveOptions(
     );
   }
   assertNoSessionPrefix(admin.tokens);
-  const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
-  const routePrefix = normalizePrefix(extras.routePrefix);
+  if (extras.adminApi && !developmentMode) assertLongAdminTokens(admin.tokens ?? []);
   return {
     encryptionKeys: options.encryptionKeys,
     activeKeyId: options.activeKeyId,
@@ -132,7 +140,8 @@ export function resolveOptions(
     },
     tokenCacheSize: options.tokenCacheSize ?? 10_000,
     admin,
-    connect: resolveConnectOptions(options.connect, publicUrl, routePrefix),
+    connectPage,
+    connect,
     observer: options.observer,
     metrics: options.metrics ?? false,
     clock: options.clock ?? (() => new Date()),
@@ -152,6 +161,36 @@ export function resolveOptions(
     developmentMode,
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
   };
+}
+
+/** Shorter admin tokens are refused outside development mode: a bearer token is guessed, not cracked. */
+const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function assertLongAdminTokens(tokens: readonly string[]): void {
+  const short = tokens.filter((token) => token.length > 0 && token.length < MIN_ADMIN_TOKEN_LENGTH);
+  if (short.length === 0) return;
+  // Neither the token nor its position is named: a log line must not narrow a guess.
+  throw new Error(
+    `signing-auth: ${short.length === 1 ? 'an admin token is' : `${short.length} admin tokens are`} shorter than ` +
+      `${MIN_ADMIN_TOKEN_LENGTH} characters (admin.tokens / SIGNING_AUTH_ADMIN_TOKENS); outside development mode ` +
+      'every admin token must be at least 32 random characters. Make one with ' +
+      `\`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\` ` +
+      '(or `openssl rand -base64 32`).',
+  );
+}
+
+/**
+ * With the Connect page on and no redirect configured, the OAuth callback sends the operator's browser back
+ * to the page (`connect.pageUrl`, by default `{publicUrl}/{prefix}/connect/`), which shows the outcome;
+ * configured URLs win. (Flows started with a connect session always go back to the page or its returnUrl.)
+ */
+function withConnectPageRedirects(
+  admin: AdminApiOptions,
+  connectPage: boolean,
+  pageUrl: string,
+): AdminApiOptions {
+  if (!connectPage || admin.successRedirectUrl || admin.failureRedirectUrl) return admin;
+  return { ...admin, successRedirectUrl: pageUrl, failureRedirectUrl: pageUrl };
 }
 
 /**

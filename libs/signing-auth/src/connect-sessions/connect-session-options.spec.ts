@@ -27,6 +27,8 @@ describe('connect session options and tokens', () => {
     expect(resolved.connect).toEqual({
       returnUrlOrigins: ['https://app.example.com'],
       pageUrl: 'https://sa.example.com/esign/connect/',
+      // The Connect page's framing (branch page): none by default.
+      frameAncestors: [],
     });
   });
 

@@ -12,6 +12,12 @@ export const CONNECTION_SECRET_FIELDS = {
 
 export type ConnectionSecretColumn = keyof typeof CONNECTION_SECRET_FIELDS;
 
+/**
+ * The field name binding a sealed consent link (kept in `metadata.consentUrl`) to its (tenant, provider).
+ * @internal
+ */
+export const CONSENT_URL_FIELD = 'consent_url';
+
 /** A connection row with its secrets decrypted. Lives only in memory; never log it. @internal */
 export interface DecryptedConnection extends StrategyConnection {
   row: ConnectionEntity;
@@ -37,6 +43,33 @@ export class ConnectionCipher {
 
   encryptSecrets(tenantId: string, provider: string, secrets: Record<string, string>): string {
     return this.encrypt(tenantId, provider, 'secretsCiphertext', JSON.stringify(secrets));
+  }
+
+  /**
+   * A consent link carries a live OAuth state: it is stored encrypted like every other secret (in
+   * `metadata.consentUrl`), so a database reader, a backup or the WAL cannot complete or burn the flow.
+   */
+  sealConsentUrl(tenantId: string, provider: string, url: string): string {
+    return this.cipher.encrypt(url, { tenantId, provider, field: CONSENT_URL_FIELD });
+  }
+
+  /**
+   * The row's consent link in the clear, or `undefined` when it has none or it cannot be opened (written
+   * under a key since removed from the keyring, or not sealed: rows from before sealing were cleared by the
+   * migration): an admin's "refresh now" then hands out a new one.
+   */
+  consentUrlOf(row: Pick<ConnectionEntity, 'tenantId' | 'provider' | 'metadata'>): string | undefined {
+    const sealed = row.metadata?.consentUrl;
+    if (typeof sealed !== 'string' || !sealed) return undefined;
+    try {
+      return this.cipher.decrypt(sealed, {
+        tenantId: row.tenantId,
+        provider: row.provider,
+        field: CONSENT_URL_FIELD,
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   decryptRow(row: ConnectionEntity): DecryptedConnection {

@@ -31,7 +31,12 @@ export interface ConnectionView {
   updatedAt: string;
 }
 
-export function toConnectionView(row: ConnectionEntity): ConnectionView {
+/**
+ * `consentUrl`: the row's consent link opened by `ConnectionCipher.consentUrlOf` (the row holds it sealed);
+ * without it the view shows none, so a ciphertext never reaches a view.
+ */
+export function toConnectionView(row: ConnectionEntity, consentUrl?: string): ConnectionView {
+  const { consentUrl: _sealed, ...metadata } = row.metadata ?? {};
   return {
     tenantId: row.tenantId,
     provider: row.provider,
@@ -46,7 +51,7 @@ export function toConnectionView(row: ConnectionEntity): ConnectionView {
     nextRefreshAt: iso(row.nextRefreshAt),
     failureCount: row.failureCount,
     lastError: row.lastError,
-    metadata: publicMetadata(row.metadata),
+    metadata: consentUrl ? { ...publicMetadata(metadata), consentUrl } : publicMetadata(metadata),
     createdAt: iso(row.createdAt) as string,
     updatedAt: iso(row.updatedAt) as string,
   };

@@ -12,6 +12,8 @@ import {
   describe,
   type VerificationOutcome,
 } from '../verification/connection-verifier.js';
+import { UNVERIFIED_MARKER } from '../verification/unverified-connection.js';
+import { ConnectionTester, type ConnectionTestResult } from '../verification/connection-tester.js';
 import {
   ConnectionNotFoundError,
   ConnectionValidationError,
@@ -19,6 +21,7 @@ import {
 } from './connection.errors.js';
 import type { ConnectionEntity } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionCipher } from './connection-cipher.js';
 import { toConnectionView, type ConnectionView } from './connection-view.js';
 
 /** Tenant ids appear in URLs and logs: keep them to a safe, readable alphabet. */
@@ -45,6 +48,8 @@ export class ConnectionsService {
     private readonly tokenChanges: TokenChangeNotifier,
     private readonly verifier: ConnectionVerifier,
     private readonly refresher: TokenRefresher,
+    private readonly tester: ConnectionTester,
+    private readonly cipher: ConnectionCipher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly budgets: RateLimitBudgets,
   ) {
@@ -55,7 +60,9 @@ export class ConnectionsService {
    * Creates the tenant's connection to `provider`, or replaces its settings (dropping any grant it held).
    * Authorization-code connections start `pending` until a user consents. The others are checked with the
    * provider first (`verifyOnSave`, default on): accepted → `active` with the first token; refused →
-   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error`, retried;
+   * {@link ConnectionVerificationError} and nothing changes; provider unreachable → `error` marked
+   * `metadata.unverified`, and every retry re-runs the check (never a local refresh) until the provider
+   * answers;
    * DocuSign JWT without consent → `needs_reauth` with `metadata.consentUrl`. With `verifyOnSave: false`
    * they start `active` and get their first token on first use.
    * @throws ConnectionValidationError naming the field, UnknownProviderError, ConnectionVerificationError
@@ -120,7 +127,12 @@ export class ConnectionsService {
         {
           status: unreachable ? 'error' : 'needs_reauth',
           lastError: outcome.reason,
-          metadata: consentUrl ? { consentUrl } : {},
+          // Unreachable: never accepted, so the retry must verify again (unverified-connection.ts).
+          metadata: consentUrl
+            ? { consentUrl: this.cipher.sealConsentUrl(tenantId, provider, consentUrl) }
+            : unreachable
+              ? { [UNVERIFIED_MARKER]: true }
+              : {},
           nextRefreshAt: retryAt,
         },
         now,
@@ -128,7 +140,12 @@ export class ConnectionsService {
       if (row) await this.tokenChanges.announce(tenantId, provider, row.version);
     }
     if (!row) throw new ConnectionNotFoundError(tenantId, provider);
-    return toConnectionView(row);
+    return this.view(row);
+  }
+
+  /** The view, with the row's sealed consent link opened. */
+  private view(row: ConnectionEntity): ConnectionView {
+    return toConnectionView(row, this.cipher.consentUrlOf(row));
   }
 
   /**
@@ -152,13 +169,27 @@ export class ConnectionsService {
 
   async find(tenantId: string, provider: string): Promise<ConnectionView | null> {
     const row = await this.connections.findOne(tenantId, provider);
-    return row ? this.budgets.decorate(toConnectionView(row)) : null;
+    return row ? this.budgets.decorate(this.view(row)) : null;
   }
 
   async list(tenantId: string): Promise<ConnectionView[]> {
     return (await this.connections.listByTenant(tenantId)).map((row) =>
-      this.budgets.decorate(toConnectionView(row)),
+      this.budgets.decorate(this.view(row)),
     );
+  }
+
+  /**
+   * Makes one cheap authenticated call to the provider with the stored credentials and says what happened
+   * (`ok`, a secret-free `message`, `checkedAt`, the view afterwards): DocuSign userinfo, DocSpring's
+   * authentication check, a client-credentials token request (Signicat, Formstack Sign, OAuth 2.0; the
+   * token is discarded), or a refresh for refresh-token grants without a cheaper call. The stored grant
+   * changes only when the provider says it is gone (then `needs_reauth`). A pending or disabled connection
+   * answers `ok: false` and nothing is sent.
+   * @throws ConnectionNotFoundError, UnknownProviderError
+   */
+  testConnection(tenantId: string, provider: string): Promise<ConnectionTestResult> {
+    assertTenantId(tenantId);
+    return this.tester.test(tenantId, provider);
   }
 
   /** Deletes the connection and every secret it held. @throws ConnectionNotFoundError */

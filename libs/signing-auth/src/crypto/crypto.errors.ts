@@ -1,3 +1,5 @@
+import { optionName } from '../common/option-names.js';
+
 /**
  * Raised when a stored secret cannot be decrypted: a tampered value, a value moved to another row
  * or field (associated data mismatch), or a key id the keyring does not hold.
@@ -24,7 +26,7 @@ export class SecretDecryptionError extends Error {
 function describeReason(reason: SecretDecryptionError['reason']): string {
   switch (reason) {
     case 'unknown_key':
-      return 'the keyring has no key with that id (add it to encryptionKeys as a decryption key)';
+      return `the keyring has no key with that id (add it to ${optionName('encryptionKeys')} as a decryption key)`;
     case 'authentication_failed':
       return 'authentication failed (the value was altered, copied from another row or field, or the key is wrong)';
     case 'malformed':

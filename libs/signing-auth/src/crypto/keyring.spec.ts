@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { InvalidEncryptionKeysError } from './crypto.errors.js';
 import { Keyring } from './keyring.js';
 
@@ -35,6 +35,23 @@ describe('Keyring: strict, strong keys', () => {
       Buffer.from(Array.from({ length: 32 }, (_, i) => [7, 9, 11][i % 3]!)),
       /is not random/,
     ],
+    // A passphrase or a hash of a password has enough distinct bytes but no entropy.
+    [
+      '32 printable ASCII characters (a passphrase)',
+      Buffer.from('ThisIsMySuperSecretEncryptionKey').toString('base64'),
+      /is not random/,
+    ],
+    [
+      'random printable ASCII (typed, not drawn)',
+      () => Buffer.from(Array.from(randomBytes(32), (b) => 0x21 + (b % 94))).toString('base64'),
+      /is not random/,
+    ],
+    ['sha256("password")', createHash('sha256').update('password').digest(), /is not random/],
+    [
+      'sha256("changeme\\n") (echo | sha256sum)',
+      createHash('sha256').update('changeme\n').digest(),
+      /is not random/,
+    ],
   ])('refuses %s, saying how to generate a key', (_what, key, message) => {
     const value = typeof key === 'function' ? key() : key;
     let error: unknown;
@@ -48,5 +65,10 @@ describe('Keyring: strict, strong keys', () => {
     expect((error as Error).message).toContain('openssl rand -base64 32');
     expect((error as Error).message).toContain('"k1"');
     if (typeof value === 'string' && value.length > 8) expect((error as Error).message).not.toContain(value);
+  });
+
+  it('accepts 10 000 random keys (the printable and password checks do not catch real keys)', () => {
+    for (let i = 0; i < 10_000; i++)
+      expect(new Keyring([{ id: 'a', key: randomBytes(32) }]).keyIds).toEqual(['a']);
   });
 });

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { InvalidEncryptionKeysError } from './crypto.errors.js';
+import { optionName } from '../common/option-names.js';
 
 /**
  * One AES-256 key. `key` is 32 raw bytes, or their base64 encoding.
@@ -47,16 +49,67 @@ function keyBytes(id: string, key: Buffer | string | undefined): Buffer {
   }
   if (isWeakKey(bytes)) {
     throw new InvalidEncryptionKeysError(
-      `signing-auth: encryption key "${id}" is not random (a repeated byte, few distinct bytes or a ` +
-        `sequence): use 32 random bytes. ${GENERATE}`,
+      `signing-auth: encryption key "${id}" is not random (a repeated byte, few distinct bytes, a ` +
+        `sequence, text typed as a key or the hash of a common password): use 32 random bytes. ${GENERATE}`,
     );
   }
   return bytes;
 }
 
+/**
+ * Passwords people hash into "a key" (`echo -n password | sha256sum`, `echo password | sha256sum`). A hash
+ * of a guessable word looks random byte by byte, so only a list catches it; the list is short on purpose:
+ * it stops the placeholders that end up in real deployments, not a dictionary attack.
+ */
+const GUESSABLE_WORDS = [
+  '',
+  'password',
+  'Password',
+  'password1',
+  'Password1',
+  'passw0rd',
+  'secret',
+  'Secret',
+  'changeme',
+  'changeit',
+  'admin',
+  'root',
+  'test',
+  'testing',
+  'example',
+  'default',
+  'key',
+  'secretkey',
+  'secret-key',
+  'secret_key',
+  'encryptionkey',
+  'encryption-key',
+  'encryption_key',
+  'mysecret',
+  'mysecretkey',
+  'letmein',
+  'qwerty',
+  '123456',
+  '12345678',
+  '123456789',
+  '1234567890',
+  'abc123',
+  'signing-auth',
+  'signingauth',
+];
+const GUESSABLE_HASHES = new Set(
+  GUESSABLE_WORDS.flatMap((word) => [word, `${word}\n`]).map((text) =>
+    createHash('sha256').update(text, 'utf8').digest('hex'),
+  ),
+);
+/** 32 random bytes are all printable ASCII with probability (95/256)^32 ≈ 1.6e-14: such a key is a passphrase. */
+const PRINTABLE = (byte: number): boolean => byte >= 0x20 && byte <= 0x7e;
+
 /** @internal */
 export function isWeakKey(bytes: Buffer): boolean {
   if (new Set(bytes).size < MIN_DISTINCT_BYTES) return true;
+  if (bytes.every(PRINTABLE)) return true;
+  if (GUESSABLE_HASHES.has(bytes.toString('hex'))) return true;
   const step = (bytes[1]! - bytes[0]! + 256) % 256;
   return bytes.every((b, i) => i === 0 || (b - bytes[i - 1]! + 256) % 256 === step);
 }
@@ -73,7 +126,7 @@ export class Keyring {
     const list = typeof keys === 'string' ? Keyring.parse(keys) : (keys ?? []);
     if (list.length === 0) {
       throw new InvalidEncryptionKeysError(
-        'signing-auth: no encryption keys configured. Pass `encryptionKeys` to SigningAuthModule.forRoot(), ' +
+        `signing-auth: no encryption keys configured. Pass ${optionName('encryptionKeys')} to SigningAuthModule.forRoot(), ` +
           'e.g. [{ id: "k1", key: <32 random bytes, base64> }] (generate one with `openssl rand -base64 32`).',
       );
     }
@@ -94,7 +147,8 @@ export class Keyring {
     if (!this.keys.has(this.activeKeyId)) {
       throw new InvalidEncryptionKeysError(
         `signing-auth: activeKeyId "${this.activeKeyId}" is not among the configured keys ` +
-          `(${[...this.keys.keys()].join(', ')}): add that key or pick one of these.`,
+          `(${[...this.keys.keys()].join(', ')}): add that key or pick one of these ` +
+          `with ${optionName('activeKeyId')}.`,
       );
     }
   }

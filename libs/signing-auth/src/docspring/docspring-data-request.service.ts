@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { TokenService } from '../tokens/token.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
@@ -9,6 +9,7 @@ import { ProviderFailure } from '../providers/provider.errors.js';
 import { joinUrl } from '../providers/shared/base.strategy.js';
 import { ProviderHttpClient } from '../providers/shared/provider-http.client.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
+import { withDeadline } from '../common/deadline.js';
 import {
   DocSpringCredentialsError,
   DocSpringDataRequestNotFoundError,
@@ -35,7 +36,7 @@ const PROVIDER = 'docspring';
  * @publicApi
  */
 @Injectable()
-export class DocSpringDataRequestService {
+export class DocSpringDataRequestService implements OnApplicationShutdown {
   private readonly http: ProviderHttpClient;
 
   constructor(
@@ -46,6 +47,11 @@ export class DocSpringDataRequestService {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     this.http = new ProviderHttpClient(options.refresh.providerTimeoutMs);
+  }
+
+  /** Closes the keep-alive sockets to DocSpring. */
+  onApplicationShutdown(): void {
+    this.http.close();
   }
 
   /**
@@ -61,10 +67,6 @@ export class DocSpringDataRequestService {
     if (!row) throw new ConnectionNotFoundError(tenantId, PROVIDER);
     const connection = this.cipher.decryptRow(row);
     const strategy = this.strategies.get(PROVIDER);
-    const context = {
-      signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
-      now: this.options.clock,
-    };
     // Through TokenService, so a disabled or needs_reauth connection is refused like any other use.
     const authorization = await this.tokens.getAuthorizationHeader(tenantId, PROVIDER);
     // A replaced DocSpring strategy may use another host; the built-in one knows the region's.
@@ -75,15 +77,17 @@ export class DocSpringDataRequestService {
     const type = options.type ?? 'api';
     const url = `${joinUrl(base, `/api/v1/data_requests/${encodeURIComponent(dataRequestId)}/tokens`)}?type=${encodeURIComponent(type)}`;
     try {
-      const body = await this.http.request(
-        { method: 'POST', url, authorization, okStatuses: [200, 201] },
-        context,
-        {
-          provider: PROVIDER,
-          tenantId,
-          operation: 'data-request token',
-          secrets: [connection.secrets.tokenSecret, authorization.slice(authorization.indexOf(' ') + 1)],
-        },
+      const body = await withDeadline(this.options.refresh.providerTimeoutMs, (signal) =>
+        this.http.request(
+          { method: 'POST', url, authorization, okStatuses: [200, 201] },
+          { signal, now: this.options.clock },
+          {
+            provider: PROVIDER,
+            tenantId,
+            operation: 'data-request token',
+            secrets: [connection.secrets.tokenSecret, authorization.slice(authorization.indexOf(' ') + 1)],
+          },
+        ),
       );
       return parseToken(body, tenantId);
     } catch (error) {

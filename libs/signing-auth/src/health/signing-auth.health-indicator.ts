@@ -38,10 +38,12 @@ export type SigningAuthHealthResult<Key extends string = string> = Record<
     failing?: number;
     unprocessable?: number;
     overdue?: number;
-    /** Key ids of stored values that are missing from the keyring, with their counts (found at start). */
+    /** Key ids of stored values that are missing from the keyring, with their counts (found after start). */
     missingKeys?: Record<string, number>;
     malformedValues?: number;
     keysUnchecked?: boolean;
+    /** The stored-key census that runs after start has not finished yet. */
+    keysChecking?: boolean;
   }
 >;
 
@@ -96,10 +98,11 @@ export class SigningAuthHealthIndicator {
     return result({ status: exceeded ? 'down' : 'up', ...data });
   }
 
-  /** Found at start (see StoredKeyCheck): key ids of stored values this process cannot decrypt, with counts. */
+  /** Found after start (see StoredKeyCheck): key ids of stored values this process cannot decrypt, with counts. */
   private keyDetails(): Record<string, unknown> {
-    const { missingKeys, malformedValues, unchecked } = this.keys.findings;
+    const { missingKeys, malformedValues, unchecked, checking } = this.keys.findings;
     return {
+      ...(checking ? { keysChecking: true } : {}),
       ...(Object.keys(missingKeys).length > 0 ? { missingKeys } : {}),
       ...(malformedValues > 0 ? { malformedValues } : {}),
       ...(unchecked ? { keysUnchecked: true } : {}),

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Connect sessions (issue 18): tenant-scoped bearer tokens a host hands to its customer's browser.
+ * Connect sessions (decision 022): tenant-scoped bearer tokens a host hands to its customer's browser.
  *
  * - `signing_auth_connect_sessions` keeps only the SHA-256 of each token (`token_hash`), never the token.
  *   `expires_at` is set from the database clock (`now()`) and judged against it, so app clocks do not matter.

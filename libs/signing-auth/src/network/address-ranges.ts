@@ -3,11 +3,24 @@ import { BlockList, isIP } from 'node:net';
 /** What an IP address is, as far as where credentials and tenant URLs may lead. @internal */
 export type AddressKind = 'public' | 'loopback' | 'private' | 'metadata';
 
-/** Cloud instance-metadata endpoints (AWS, GCP, Azure, ECS task roles, Alibaba, AWS IPv6): never reachable. */
+/**
+ * Cloud endpoints that hand out instance credentials or control the host: never reachable, whatever
+ * `allowPrivateNetworks` says. Some of them are public-looking addresses (Azure's WireServer), so the
+ * private-range list alone would let a tenant URL reach them.
+ */
 const METADATA = new BlockList();
-for (const ip of ['169.254.169.254', '169.254.170.2', '169.254.169.253', '100.100.100.200'])
+for (const ip of [
+  '169.254.169.254', // AWS, GCP, Azure IMDS, DigitalOcean, OpenStack …
+  '169.254.170.2', // ECS task roles
+  '169.254.170.23', // EKS Pod Identity agent
+  '169.254.169.253', // AWS DNS resolver
+  '169.254.0.23', // Tencent Cloud metadata
+  '100.100.100.200', // Alibaba Cloud metadata
+  '168.63.129.16', // Azure WireServer (a public address: agent, health probes, DNS)
+  '192.0.0.192', // Oracle Cloud (OCI) metadata
+])
   METADATA.addAddress(ip, 'ipv4');
-METADATA.addAddress('fd00:ec2::254', 'ipv6');
+for (const ip of ['fd00:ec2::254', 'fd00:ec2::23']) METADATA.addAddress(ip, 'ipv6'); // AWS IMDS, EKS Pod Identity
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');

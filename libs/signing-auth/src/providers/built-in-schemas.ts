@@ -16,7 +16,7 @@ export const BUILT_IN_CONNECTION_SCHEMAS: readonly ConnectionSchema[] = [
       provider: 'docusign',
       title: 'DocuSign',
       description:
-        'eSignature REST API. authorization_code: save, then Connect (a DocuSign user consents); jwt: an RSA key impersonates userId.',
+        'eSignature REST API. Grant authorization_code: save, then Connect (a DocuSign user signs in and consents); jwt: your app acts as the user named in User id, with an RSA key.',
       example: {
         config: {
           environment: 'demo',

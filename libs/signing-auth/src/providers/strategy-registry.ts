@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { UnknownProviderError } from '../connections/connection.errors.js';
+import { BaseProviderStrategy } from './shared/base.strategy.js';
 import { SIGNING_AUTH_STRATEGIES, type SigningAuthStrategy } from './strategy.interface.js';
 
 /**
@@ -8,11 +9,18 @@ import { SIGNING_AUTH_STRATEGIES, type SigningAuthStrategy } from './strategy.in
  * @publicApi
  */
 @Injectable()
-export class StrategyRegistry {
+export class StrategyRegistry implements OnApplicationShutdown {
   private readonly byId = new Map<string, SigningAuthStrategy>();
 
-  constructor(@Inject(SIGNING_AUTH_STRATEGIES) strategies: SigningAuthStrategy[]) {
+  constructor(@Inject(SIGNING_AUTH_STRATEGIES) private readonly strategies: SigningAuthStrategy[]) {
     for (const strategy of strategies) this.byId.set(strategy.id, strategy);
+  }
+
+  /** Closes the built-in strategies' keep-alive sockets to the providers (custom strategies own theirs). */
+  onApplicationShutdown(): void {
+    for (const strategy of this.strategies) {
+      if (strategy instanceof BaseProviderStrategy) strategy.close();
+    }
   }
 
   get(provider: string): SigningAuthStrategy {

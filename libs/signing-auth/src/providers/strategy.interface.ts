@@ -115,6 +115,14 @@ export interface SigningAuthStrategy {
    */
   describeConnection?(): ConnectionSchema | undefined;
 
+  /**
+   * Optional. `true` for providers that may redirect back without the `state` they were sent (Formstack Sign
+   * does not document echoing it): such a callback then completes the flow that the browser's binding cookie
+   * names (flows started with `bindToBrowser`, e.g. from the Connect page), with every other check as usual.
+   * Default: `false` (a callback without `state` is refused).
+   */
+  readonly callbackMayOmitState?: boolean;
+
   /** Whether this connection needs a user's consent through the authorization-code flow. */
   usesAuthorizationCode(connection: StrategyConnection): boolean;
 
@@ -125,6 +133,14 @@ export interface SigningAuthStrategy {
    * first token its own way. Default: false.
    */
   supportsConsentFlow?(connection: StrategyConnection): boolean;
+
+  /**
+   * Optional. The authorization server's issuer identifier (RFC 9207) for this connection, e.g. from its
+   * config. When it returns one, a callback must carry `iss` equal to it (a response without `iss` or with
+   * another is refused). Without it, an `iss` that does arrive must have the origin of the authorization
+   * endpoint ({@link buildAuthorizationUrl}). Generic `oauth2`: `config.issuer`.
+   */
+  authorizationIssuer?(connection: StrategyConnection): string | undefined;
 
   /** Builds the URL the admin's browser is sent to (authorization-code grants only). */
   buildAuthorizationUrl?(connection: StrategyConnection, params: AuthorizationUrlParams): string;
@@ -148,6 +164,18 @@ export interface SigningAuthStrategy {
    * `GET /api/v1/authentication`); a custom strategy without it is saved unchecked. Throws a {@link ProviderFailure}.
    */
   verify?(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant>;
+
+  /**
+   * Optional. One cheap call that presents the connection's current credentials to the provider, for
+   * `ConnectionsService.testConnection()` (the admin API's `POST .../test`): DocuSign's userinfo, DocSpring's
+   * `GET /api/v1/authentication`. Resolves with a short sentence of what the provider said (no secret);
+   * throws a {@link ProviderFailure}. Without it, the test is a token request (see `testConnection`).
+   */
+  checkAccess?(
+    connection: StrategyConnection,
+    grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>,
+    context: StrategyContext,
+  ): Promise<string>;
 
   /** Runs once after a grant is first obtained (DocuSign: userinfo → accountId, baseUri). Returns metadata. */
   afterConnect?(

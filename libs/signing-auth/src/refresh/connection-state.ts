@@ -16,6 +16,8 @@ export function assertServable(
   tenantId: string,
   provider: string,
   allowReauth = false,
+  /** Opens the row's sealed consent link (`ConnectionCipher.consentUrlOf`) for the error. */
+  consentUrlOf?: (row: ConnectionEntity) => string | undefined,
 ): asserts row is ConnectionEntity {
   if (!row) throw new ConnectionNotFoundError(tenantId, provider);
   switch (row.status) {
@@ -25,12 +27,11 @@ export function assertServable(
       throw new SigningAuthConnectionDisabledError(tenantId, provider);
     case 'needs_reauth':
       if (!allowReauth) {
-        const consentUrl = row.metadata?.consentUrl;
         throw new SigningAuthReauthRequiredError(
           tenantId,
           provider,
           row.lastError ?? 'the provider refused the grant',
-          typeof consentUrl === 'string' ? consentUrl : undefined,
+          consentUrlOf?.(row),
         );
       }
   }

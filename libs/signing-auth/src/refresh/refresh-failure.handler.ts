@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthorizationLinkService } from '../authorization/authorization-link.service.js';
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
-import type { DecryptedConnection } from '../connections/connection-cipher.js';
+import { ConnectionCipher, type DecryptedConnection } from '../connections/connection-cipher.js';
 import type { ConnectionEntity } from '../connections/connection.entity.js';
 import { SigningAuthEventBus } from '../events/event-bus.js';
 import { SigningAuthEvent } from '../events/signing-auth.events.js';
@@ -49,6 +49,7 @@ export class RefreshFailureHandler {
     private readonly events: SigningAuthEventBus,
     private readonly notifier: TokenChangeNotifier,
     private readonly links: AuthorizationLinkService,
+    private readonly cipher: ConnectionCipher,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -77,7 +78,10 @@ export class RefreshFailureHandler {
           failureCount,
           lastError: reason,
           nextRefreshAt: null,
-          metadataPatch: { ...refusedGrantMark(row), ...(consentUrl ? { consentUrl } : {}) },
+          metadataPatch: {
+            ...refusedGrantMark(row),
+            ...(consentUrl ? { consentUrl: this.cipher.sealConsentUrl(tenantId, provider, consentUrl) } : {}),
+          },
           bumpVersion: true,
         },
         now,

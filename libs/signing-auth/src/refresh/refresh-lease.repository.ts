@@ -1,14 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { In, type DataSource } from 'typeorm';
-import { guardDatabase, queryRows, type Row } from '../common/query-rows.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { guardDatabase, queryRows, type Row, type SigningAuthDatabaseError } from '../common/query-rows.js';
 import { SIGNING_AUTH_DATA_SOURCE } from '../common/tokens.js';
 import { ConnectionCipher } from '../connections/connection-cipher.js';
+import { connectionsFromRows } from '../connections/connection-rows.js';
 import type { ConnectionStatus } from '../connections/connection-status.js';
 import { ConnectionEntity } from '../connections/connection.entity.js';
 import type { TokenGrant } from '../providers/strategy.interface.js';
+import {
+  CLAIM_DUE_SQL,
+  LEASE_LEFT_MS,
+  STORE_FAILURE_SQL,
+  STORE_REFRESHED_SQL,
+  type NotifyingSql,
+} from './refresh-lease.statements.js';
 
-/** Channel of the cross-replica "a token changed" notification. Payload: tenant, provider, version. */
-export const TOKEN_CHANGED_CHANNEL = 'signing_auth_token_changed';
+// Imported from here by the notifier and (internally) by the million-row and hot-claims benchmarks.
+export { CLAIM_DUE_SQL, TOKEN_CHANGED_CHANNEL } from './refresh-lease.statements.js';
 
 /** One refreshed grant to write back under the lease `owner` holds on `row`. @internal */
 export interface RefreshedWrite {
@@ -24,35 +32,14 @@ export interface RefreshedWrite {
   };
 }
 
-/** Milliseconds left on the lease, measured by the database when the statement ran. */
-const LEASE_LEFT_MS = `(extract(epoch from ("lease_expires_at" - clock_timestamp())) * 1000)::float8`;
-
-/**
- * The sweep's claim: up to $3 due rows nobody holds a live lease on, leased to $1 for $2 ms on the database's
- * clock, scoped by provider ($5) and tenant ($6) when those are not null. Exported (internally) so the
- * million-row benchmark explains and times the very statement the sweep sends.
- * @internal
- */
-export const CLAIM_DUE_SQL = `UPDATE "signing_auth_connections"
-      SET "lease_owner" = $1, "lease_expires_at" = clock_timestamp() + $2 * interval '1 millisecond'
-    WHERE "id" IN (
-      SELECT "id" FROM "signing_auth_connections"
-       WHERE "next_refresh_at" IS NOT NULL AND "next_refresh_at" <= $4
-         AND "status" IN ('active', 'error')
-         AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-         AND ($5::text[] IS NULL OR "provider" = ANY($5::text[]))
-         AND ($6::text[] IS NULL OR "tenant_id" = ANY($6::text[]))
-       ORDER BY "next_refresh_at"
-       LIMIT $3
-       FOR UPDATE SKIP LOCKED)
-      AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-    RETURNING "id", ${LEASE_LEFT_MS} AS "left"`;
-
 /** Which connections a sweep pass may take (absent: all). */
 export interface SweepScope {
   providers?: string[];
   tenantIds?: string[];
 }
+
+/** SQLSTATE of `too many notifications in the NOTIFY queue` (program_limit_exceeded). */
+const NOTIFY_QUEUE_FULL = '54000';
 
 /** What a failed refresh writes back. */
 export interface RefreshFailureWrite {
@@ -77,6 +64,9 @@ export interface RefreshFailureWrite {
 export class RefreshLeaseRepository {
   /** Local monotonic deadline of each lease this replica holds, keyed by the row object it claimed. */
   private readonly deadlines = new WeakMap<ConnectionEntity, number>();
+  private readonly logger = new Logger('SigningAuthLeases');
+  /** When the NOTIFY-queue warning was last logged (performance.now()); it says the same each time. */
+  private notifyQueueWarnedAt = -Infinity;
 
   constructor(
     @Inject(SIGNING_AUTH_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -90,7 +80,8 @@ export class RefreshLeaseRepository {
   }
 
   /**
-   * Takes the lease if it is free or lapsed; returns the re-read row, or null when another holds it.
+   * Takes the lease if it is free or lapsed; returns the row as the claiming statement left it (one
+   * statement, no read-back), or null when another holds it.
    * The lease's expiry is set and judged on the database's clock (`clock_timestamp()`), never a replica's:
    * replicas whose clocks disagree still agree on who holds a lease (docs/decisions/006).
    */
@@ -106,14 +97,12 @@ export class RefreshLeaseRepository {
           SET "lease_owner" = $3, "lease_expires_at" = clock_timestamp() + $4 * interval '1 millisecond'
         WHERE "tenant_id" = $1 AND "provider" = $2
           AND ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-        RETURNING "id", ${LEASE_LEFT_MS} AS "left"`,
+        RETURNING *, ${LEASE_LEFT_MS} AS "left"`,
       [tenantId, provider, owner, leaseMs],
     );
     if (rows.length === 0) return null;
-    const row = await guardDatabase(() =>
-      this.dataSource.getRepository(ConnectionEntity).findOneBy({ id: rows[0].id as string }),
-    );
-    if (row) this.deadlines.set(row, sent + Number(rows[0].left));
+    const [row] = connectionsFromRows(this.dataSource, rows);
+    this.deadlines.set(row, sent + Number(rows[0].left));
     return row;
   }
 
@@ -139,12 +128,8 @@ export class RefreshLeaseRepository {
       scope.providers ?? null,
       scope.tenantIds ?? null,
     ]);
-    if (rows.length === 0) return [];
-    const left = new Map(rows.map((r) => [r.id as string, Number(r.left)]));
-    const claimed = await guardDatabase(() =>
-      this.dataSource.getRepository(ConnectionEntity).findBy({ id: In(rows.map((r) => r.id as string)) }),
-    );
-    for (const row of claimed) this.deadlines.set(row, sent + (left.get(row.id) ?? 0));
+    const claimed = connectionsFromRows(this.dataSource, rows);
+    claimed.forEach((row, i) => this.deadlines.set(row, sent + Number(rows[i].left)));
     return claimed;
   }
 
@@ -213,35 +198,9 @@ export class RefreshLeaseRepository {
    */
   async storeRefreshedMany(writes: readonly RefreshedWrite[]): Promise<Map<string, number>> {
     const columns = writes.map((w) => this.refreshedValues(w));
-    const rows = await this.run(
-      `WITH "input" AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[],
-           $7::boolean[], $8::text[], $9::boolean[], $10::timestamptz[], $11::jsonb[], $12::jsonb[],
-           $13::timestamptz[], $14::timestamptz[], $15::boolean[], $16::timestamptz[])
-           AS i("id", "owner", "version", "access", "token_type", "expires_at", "set_refresh", "refresh",
-             "set_refresh_expiry", "refresh_expires_at", "scopes", "metadata", "now", "next_refresh_at",
-             "mark_used", "refresh_issued_at")
-       ), "updated" AS (
-         UPDATE "signing_auth_connections" AS c SET
-           "access_token_ciphertext" = i."access", "token_type" = i."token_type",
-           "access_token_expires_at" = i."expires_at",
-           "refresh_token_ciphertext" = CASE WHEN i."set_refresh" THEN i."refresh" ELSE c."refresh_token_ciphertext" END,
-           "refresh_token_issued_at" = i."refresh_issued_at",
-           "refresh_token_expires_at" = CASE WHEN i."set_refresh_expiry" THEN i."refresh_expires_at"
-             ELSE c."refresh_token_expires_at" END,
-           "scopes" = COALESCE(i."scopes", c."scopes"),
-           "metadata" = (c."metadata" - 'consentUrl' - 'accountPending') || i."metadata",
-           "status" = 'active', "failure_count" = 0, "last_error" = NULL,
-           "last_refreshed_at" = i."now", "next_refresh_at" = i."next_refresh_at",
-           "last_used_at" = CASE WHEN i."mark_used" THEN i."now" ELSE c."last_used_at" END,
-           "lease_owner" = NULL, "lease_expires_at" = NULL,
-           "version" = c."version" + 1, "updated_at" = i."now"
-         FROM "input" AS i
-         WHERE c."id" = i."id" AND c."lease_owner" = i."owner" AND c."version" = i."version"
-         RETURNING c."id", c."tenant_id", c."provider", c."version")
-       SELECT "id", "version", pg_notify('${TOKEN_CHANGED_CHANNEL}',
-                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) AS "n"
-         FROM "updated"`,
+    const rows = await this.runNotifying(
+      STORE_REFRESHED_SQL,
+
       Array.from({ length: 16 }, (_, i) => columns.map((values) => values[i])),
     );
     return new Map(rows.map((r) => [r.id as string, Number(r.version)]));
@@ -283,20 +242,9 @@ export class RefreshLeaseRepository {
     failure: RefreshFailureWrite,
     now: Date,
   ): Promise<number | null> {
-    const rows = await this.run(
-      `WITH "updated" AS (
-         UPDATE "signing_auth_connections" SET
-           "status" = $4, "failure_count" = $5, "last_error" = $6, "next_refresh_at" = $7,
-           "metadata" = "metadata" || $8::jsonb,
-           "lease_owner" = NULL, "lease_expires_at" = NULL,
-           "version" = "version" + (CASE WHEN $9::boolean THEN 1 ELSE 0 END), "updated_at" = $10
-         WHERE "id" = $1 AND "version" = $3 AND (CASE WHEN $2::text IS NULL
-           THEN ("lease_owner" IS NULL OR "lease_expires_at" < clock_timestamp())
-           ELSE "lease_owner" = $2 END)
-         RETURNING "tenant_id", "provider", "version")
-       SELECT "version", CASE WHEN $9::boolean THEN pg_notify('${TOKEN_CHANGED_CHANNEL}',
-                json_build_object('t', "tenant_id", 'p', "provider", 'v', "version")::text) END AS "n"
-         FROM "updated"`,
+    const rows = await this.runNotifying(
+      STORE_FAILURE_SQL,
+
       [
         row.id,
         owner,
@@ -340,5 +288,34 @@ export class RefreshLeaseRepository {
 
   private run(sql: string, params: unknown[]): Promise<Row[]> {
     return queryRows(this.dataSource, sql, params);
+  }
+
+  /**
+   * Runs a write that notifies the other replicas, and when the notification cannot be queued (the
+   * server's NOTIFY queue is full: the whole transaction fails at commit with SQLSTATE 54000) runs it
+   * again without one. The write is what must never be lost — a rotating provider has spent the old
+   * refresh token; a lost notification only leaves other replicas serving the replaced token until their
+   * cache entry's own refresh time (docs/scale.md, LISTEN/NOTIFY). Both tries are fenced the same way, and
+   * the first left nothing behind (it rolled back), so the second is the same write.
+   */
+  private async runNotifying(sql: NotifyingSql, params: unknown[]): Promise<Row[]> {
+    try {
+      return await this.run(sql.notifying, params);
+    } catch (error) {
+      if ((error as SigningAuthDatabaseError).code !== NOTIFY_QUEUE_FULL) throw error;
+      this.warnNotifyQueueFull();
+      return this.run(sql.quiet, params);
+    }
+  }
+
+  private warnNotifyQueueFull(): void {
+    const now = performance.now();
+    if (now - this.notifyQueueWarnedAt < 60_000) return;
+    this.notifyQueueWarnedAt = now;
+    this.logger.warn(
+      'The database refused a token-change notification (NOTIFY queue full, SQLSTATE 54000): writes go on ' +
+        'without notifying; other replicas serve replaced tokens until their cache entries expire. Find the ' +
+        'session holding the queue: SELECT pg_notification_queue_usage(); pg_stat_activity (long transactions)',
+    );
   }
 }

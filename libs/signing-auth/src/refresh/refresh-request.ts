@@ -20,6 +20,12 @@ export interface RefreshRequest {
   ignoreBackoff?: boolean;
   /** Try a `needs_reauth` connection again (admin "refresh now" after fixing consent). */
   allowReauth?: boolean;
+  /**
+   * Called once, when this refresh has no provider call left to make (the provider answered or failed),
+   * before its write-back: the sweep hands the provider-call slot to its next row meanwhile. Not called on
+   * paths that never call the provider.
+   */
+  onProviderDone?(): void;
 }
 
 /** @internal */

@@ -150,7 +150,9 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
       // Rows already handled in this pass: put off, and not counted a second time.
       await this.putOff(claimed.filter((row) => seen.has(row.id)));
       for (const row of rows) seen.add(row.id);
-      await forEachLimited(rows, concurrency, async (row) => {
+      // `concurrency` provider calls at a time; a row's write-back runs on while the next row's call starts,
+      // and the batch ends (and the next claim is made) only when every write of this batch is done.
+      await forEachOverlapping(rows, concurrency, async (row, providerDone) => {
         if (outOfTime()) {
           // Claimed but not started: give the lease back untouched, so the row stays due for the next pass.
           report.stoppedEarly = true;
@@ -171,6 +173,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
             // A transient failure must surface here (and be counted), not hand back the old token.
             acceptStale: false,
             ignoreBackoff: true,
+            onProviderDone: providerDone,
           });
           // null: the lease was lost before the write, so another replica has the row now.
           if (outcome === null) report.skipped++;
@@ -217,7 +220,7 @@ export class RefreshSweepService implements OnApplicationBootstrap, OnApplicatio
 }
 
 /**
- * The report's failure class. Poison rows (issue 9: marked `error`, rescheduled, evented by the refresher)
+ * The report's failure class. Poison rows (decision 014: marked `error`, rescheduled, evented by the refresher)
  * arrive as SigningAuthUnprocessableConnectionError: unreadable stored data is "undecryptable", a provider
  * id without a strategy is "other".
  */
@@ -256,10 +259,38 @@ function recordFailure(
   }
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` over `items` with at most `limit` of them holding a slot at once; a task gives its slot back
+ * when it calls `done` (its provider call is over) or when it ends, whichever comes first. Resolves when
+ * every task has ended: a sweep batch is over only when all its write-backs are.
+ */
+async function forEachOverlapping<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, done: () => void) => Promise<void>,
+): Promise<void> {
+  const tasks: Promise<void>[] = [];
   let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(workers);
+  let active = 0;
+  const launch = (): void => {
+    while (active < Math.max(1, limit) && next < items.length) {
+      const item = items[next++];
+      active++;
+      let released = false;
+      const done = (): void => {
+        if (released) return;
+        released = true;
+        active--;
+        launch();
+      };
+      tasks.push(fn(item, done).finally(done));
+    }
+  };
+  launch();
+  // Tasks launched later are pushed while earlier ones settle: wait until no new ones appear.
+  for (let waited = 0; waited < tasks.length;) {
+    const batch = tasks.slice(waited);
+    waited = tasks.length;
+    await Promise.all(batch);
+  }
 }

@@ -56,9 +56,19 @@ export class TokenChangeNotifier implements OnModuleInit, OnApplicationShutdown 
   async announce(tenantId: string, provider: string, version: number | null): Promise<void> {
     const v = version ?? Number.MAX_SAFE_INTEGER;
     this.publishLocal(tenantId, provider, v);
-    await this.dataSource.query(`SELECT pg_notify('${TOKEN_CHANGED_CHANNEL}', $1)`, [
-      JSON.stringify({ t: tenantId, p: provider, v }),
-    ]);
+    try {
+      await this.dataSource.query(`SELECT pg_notify('${TOKEN_CHANGED_CHANNEL}', $1)`, [
+        JSON.stringify({ t: tenantId, p: provider, v }),
+      ]);
+    } catch (error) {
+      // The change itself is already committed; failing the caller (an admin's save or delete) for the
+      // notification would report a change that happened as failed. Other replicas drop the entry when
+      // its own refresh time comes (a full NOTIFY queue, SQLSTATE 54000, is the usual cause).
+      this.logger.warn(
+        `Could not notify other replicas that the ${provider} connection of tenant "${tenantId}" changed ` +
+          `(${(error as { code?: string })?.code ?? 'no code'}): their cached token expires on its own`,
+      );
+    }
   }
 
   publishLocal(tenantId: string, provider: string, version: number): void {

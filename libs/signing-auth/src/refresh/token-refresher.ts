@@ -20,6 +20,7 @@ import { isUsable, nextScheduledRefresh, toDate } from './refresh-policy.js';
 import { TokenChangeNotifier } from './token-change.notifier.js';
 import type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 import { openConnection, strategyOf, toUnprocessable } from './unprocessable-connection.js';
+import { awaitsVerification } from '../verification/unverified-connection.js';
 
 export type { RefreshOutcome, RefreshRequest } from './refresh-request.js';
 
@@ -73,7 +74,7 @@ export class TokenRefresher {
         continue; // fenced out while we held it: look again
       }
       const row = await this.leases.findOne(tenantId, provider);
-      assertServable(row, tenantId, provider, request.allowReauth);
+      assertServable(row, tenantId, provider, request.allowReauth, (r) => this.cipher.consentUrlOf(r));
       const connection = openConnection(this.cipher, row);
       if (request.satisfied(row, connection, now)) return { row, connection, refreshed: false };
       if (Date.now() > giveUpAt) {
@@ -105,7 +106,7 @@ export class TokenRefresher {
         lease.held = false; // the parked grant's write-back keeps this lease until it is written
         return this.serveParked(parked, request, now);
       }
-      assertServable(row, tenantId, provider, request.allowReauth);
+      assertServable(row, tenantId, provider, request.allowReauth, (r) => this.cipher.consentUrlOf(r));
       let connection: DecryptedConnection;
       let strategy: SigningAuthStrategy;
       try {
@@ -131,14 +132,21 @@ export class TokenRefresher {
       let grant: TokenGrant;
       const timeout = deadline(this.options.refresh.providerTimeoutMs);
       try {
-        grant = await strategy.refresh(connection, { signal: timeout.signal, now: this.now });
+        const context = { signal: timeout.signal, now: this.now };
+        // Credentials the provider never accepted are checked, never "refreshed": a local refresh
+        // (DocSpring) would make them active unseen (unverified-connection.ts).
+        grant = awaitsVerification(row.metadata, strategy)
+          ? await strategy.verify!(connection, context)
+          : await strategy.refresh(connection, context);
       } catch (error) {
+        request.onProviderDone?.();
         const failed = { row, connection, strategy, error, request, owner: this.owner, started };
         return await this.failures.handle(failed, lease);
       } finally {
         timeout.clear();
       }
       grant = await this.withConnectMetadata(row, strategy, connection, grant);
+      request.onProviderDone?.();
       return await this.store(row, connection, strategy, grant, request, started, lease);
     } finally {
       if (lease.held) await this.leases.release(row, this.owner).catch(() => undefined);
@@ -378,11 +386,12 @@ function applyGrant(row: ConnectionEntity, grant: TokenGrant, now: Date, used: b
 }
 
 /**
- * A consent URL recorded by a `consent_required` failure is stale once a token was obtained; the
- * "account pending" mark is set again by this refresh's post-connect step if it is still missing.
+ * A consent URL recorded by a `consent_required` failure is stale once a token was obtained, and so is
+ * the "unverified" mark (the provider just said yes); the "account pending" mark is set again by this
+ * refresh's post-connect step if it is still missing.
  */
 function withoutConsentUrl(metadata: Record<string, unknown>): Record<string, unknown> {
-  const { consentUrl: _stale, accountPending: _pending, ...rest } = metadata;
+  const { consentUrl: _stale, accountPending: _pending, unverified: _checked, ...rest } = metadata;
   return rest;
 }
 

@@ -245,7 +245,7 @@ export class TokenService {
     }
     // A plain read first: after a restart or an eviction the stored token is usually still good.
     const row = await this.leases.findOne(tenantId, provider);
-    assertServable(row, tenantId, provider);
+    assertServable(row, tenantId, provider, false, (r) => this.cipher.consentUrlOf(r));
     const { connection, row: current } = await (async () => {
       let stored: DecryptedConnection;
       try {

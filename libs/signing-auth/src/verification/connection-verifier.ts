@@ -3,6 +3,7 @@ import { AuthorizationLinkService } from '../authorization/authorization-link.se
 import { RESOLVED_OPTIONS, type ResolvedOptions } from '../common/resolved-options.js';
 import { ProviderFailure } from '../providers/provider.errors.js';
 import type { SigningAuthStrategy, StrategyConnection, TokenGrant } from '../providers/strategy.interface.js';
+import { withDeadline } from '../common/deadline.js';
 
 /** What checking a connection's credentials at save time found. @internal */
 export type VerificationOutcome =
@@ -42,13 +43,11 @@ export class ConnectionVerifier {
   }
 
   async verify(strategy: SigningAuthStrategy, connection: StrategyConnection): Promise<VerificationOutcome> {
-    const context = () => ({
-      signal: AbortSignal.timeout(this.options.refresh.providerTimeoutMs),
-      now: this.options.clock,
-    });
+    const timeoutMs = this.options.refresh.providerTimeoutMs;
+    const now = this.options.clock;
     let grant: TokenGrant;
     try {
-      grant = await strategy.verify!(connection, context());
+      grant = await withDeadline(timeoutMs, (signal) => strategy.verify!(connection, { signal, now }));
     } catch (error) {
       const failure = this.classify(strategy, connection, error);
       if (failure.kind === 'transient') {
@@ -60,7 +59,10 @@ export class ConnectionVerifier {
       }
       throw failure;
     }
-    return { kind: 'verified', grant, metadata: await this.metadata(strategy, connection, grant, context()) };
+    const metadata = await withDeadline(timeoutMs, (signal) =>
+      this.metadata(strategy, connection, grant, { signal, now }),
+    );
+    return { kind: 'verified', grant, metadata };
   }
 
   /** The post-connect step, once; a failure leaves `accountPending` for the refresher to fill in. */

@@ -70,16 +70,23 @@ export class DocSpringStrategy extends BaseProviderStrategy {
   /** Checks the token with DocSpring's `GET /api/v1/authentication` (providers.md §4) before it is stored. */
   override async verify(connection: StrategyConnection, context: StrategyContext): Promise<TokenGrant> {
     const grant = await this.refresh(connection);
+    await this.checkAccess(connection, grant, context);
+    return grant;
+  }
+
+  /** DocSpring's own test endpoint: `GET /api/v1/authentication` answers `{"status":"success"}`. */
+  async checkAccess(
+    connection: StrategyConnection,
+    grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>,
+    context: StrategyContext,
+  ): Promise<string> {
+    const url = joinUrl(this.apiBaseUrl(connection), '/api/v1/authentication');
     await this.http.request(
-      {
-        method: 'GET',
-        url: joinUrl(this.apiBaseUrl(connection), '/api/v1/authentication'),
-        authorization: this.authorizationHeader(grant),
-      },
+      { method: 'GET', url, authorization: this.authorizationHeader(grant) },
       context,
       this.failureContext(connection, 'authentication check', [grant.accessToken]),
     );
-    return grant;
+    return `DocSpring accepted API token ${String(connection.config.tokenId)} (GET ${url})`;
   }
 
   override authorizationHeader(grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>): string {

@@ -65,7 +65,8 @@ export class DocuSignConfigDto {
   /** JWT consent: the impersonated user's email, pre-filled on DocuSign's login page (`login_hint`). */
   @Field({
     label: 'Login hint',
-    help: "jwt grant only: the impersonated user's email, pre-filled at consent",
+    help: "The impersonated user's email, pre-filled on DocuSign's sign-in page at consent",
+    shownWhen: { grant: ['jwt'] },
   })
   @IsOptional()
   @IsEmail({}, { message: "must be the impersonated user's email address" })
@@ -75,7 +76,8 @@ export class DocuSignConfigDto {
   /** JWT consent: `individual` (default; the user approves) or `admin` (an organization admin approves for its users). */
   @Field({
     label: 'Consent',
-    help: 'jwt grant only: individual (the user approves, default) or admin (for the organization)',
+    help: 'individual: the impersonated user approves (default); admin: an organization admin approves for its users',
+    shownWhen: { grant: ['jwt'] },
   })
   @IsOptional()
   @IsIn(['individual', 'admin'])
@@ -84,7 +86,8 @@ export class DocuSignConfigDto {
   /** Code grant without `extended`: the admin accepts that a user must consent again ~30 days after consent. */
   @Field({
     label: 'Accept a fixed refresh-token lifetime',
-    help: 'authorization_code grant without the "extended" scope only: a user must consent again about 30 days after consenting',
+    help: 'Only when your scopes leave out "extended": a user must then consent again about 30 days after consenting',
+    shownWhen: { grant: ['authorization_code'] },
   })
   @IsOptional()
   @IsBoolean()

@@ -193,7 +193,7 @@ export class DocuSignStrategy extends BaseProviderStrategy {
 
   async afterConnect(
     connection: StrategyConnection,
-    grant: TokenGrant,
+    grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>,
     context: StrategyContext,
   ): Promise<Record<string, unknown>> {
     // A 401 here is about the access token just obtained, not about the client credentials.
@@ -201,7 +201,7 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     const userinfo = await this.http.request(
       {
         method: 'GET',
-        url: joinUrl(this.oauthBaseUrl(connection), '/oauth/userinfo'),
+        url: this.userinfoUrl(connection),
         authorization: this.authorizationHeader(grant),
       },
       context,
@@ -209,6 +209,27 @@ export class DocuSignStrategy extends BaseProviderStrategy {
     );
     const where = `docusign userinfo for tenant "${connection.tenantId}"`;
     return { ...pickDocuSignAccount(userinfo, this.config(connection).accountId, where) };
+  }
+
+  /**
+   * The test call: userinfo with the current access token (DocuSign limits it per user and key per hour,
+   * so this is for a person pressing "Test connection", not for polling).
+   */
+  async checkAccess(
+    connection: StrategyConnection,
+    grant: Pick<TokenGrant, 'accessToken' | 'tokenType'>,
+    context: StrategyContext,
+  ): Promise<string> {
+    const account = (await this.afterConnect(connection, grant, context)) as Record<string, string>;
+    const name = account.accountName ? ` (${account.accountName})` : '';
+    return (
+      `DocuSign accepted the access token: GET ${this.userinfoUrl(connection)} answered for user ` +
+      `${account.userId}, account ${account.accountId}${name} on ${account.baseUri}`
+    );
+  }
+
+  private userinfoUrl(connection: StrategyConnection): string {
+    return joinUrl(this.oauthBaseUrl(connection), '/oauth/userinfo');
   }
 
   private async tokenRequest(

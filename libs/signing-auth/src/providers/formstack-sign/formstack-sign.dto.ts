@@ -26,7 +26,7 @@ export class FormstackSignConfigDto {
 
 /** `secrets` of a Formstack Sign connection. @internal */
 export class FormstackSignSecretsDto {
-  @Field({ label: 'Client secret', secret: true })
+  @Field({ label: 'Client secret', help: 'The secret issued with the client id', secret: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(512)

@@ -34,6 +34,8 @@ interface FormstackConfig {
  */
 export class FormstackSignStrategy extends BaseProviderStrategy {
   readonly id = 'formstack-sign';
+  /** Formstack does not document echoing `state` (providers.md §2.2): the browser's binding cookie stands in. */
+  readonly callbackMayOmitState = true;
 
   validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput {
     const problems = new ConnectionProblems();

@@ -23,11 +23,25 @@ export class OAuth2ConfigDto {
   @IsProviderUrl()
   authorizationUrl?: string;
 
+  /**
+   * RFC 9207 issuer identifier of the authorization server. When set, the callback must carry `iss` equal to
+   * it (mix-up defence for tenants sharing the one oauth2 callback path); leave it out for servers that do
+   * not send `iss`.
+   */
+  @Field({
+    label: 'Issuer',
+    help: "The authorization server's issuer (RFC 9207); when set, its authorization responses must name it in iss",
+  })
+  @IsOptional()
+  @MaxLength(2048)
+  @IsProviderUrl()
+  issuer?: string;
+
   @Field({ label: 'Token URL', help: "The provider's token endpoint (https)" })
   @IsProviderUrl()
   tokenUrl!: string;
 
-  @Field({ label: 'Client id' })
+  @Field({ label: 'Client id', help: 'The client id the provider issued to your app' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
@@ -57,6 +71,12 @@ export class OAuth2ConfigDto {
    * Where API calls with this connection's token may go (`SigningAuthHttpService`): base URLs whose
    * origins (scheme, host, port) are allowed. Required to sign calls; the token endpoint is not an API.
    */
+  @Field({
+    label: 'API base URLs',
+    help:
+      "Where calls signed with this connection's token may go, e.g. https://api.example.com (space-separated). " +
+      'Needed to call the API through SigningAuthHttpService; the token URL is not one of them.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -64,7 +84,12 @@ export class OAuth2ConfigDto {
   apiBaseUrls?: string[];
 
   /** PKCE S256 on the authorization-code grant. Default true. */
-  @Field({ label: 'PKCE', help: 'PKCE S256 on the authorization_code grant (default on)', default: true })
+  @Field({
+    label: 'PKCE',
+    help: 'Proof Key for Code Exchange (S256) on the sign-in: keep it on unless the provider rejects it',
+    default: true,
+    shownWhen: { grant: ['authorization_code'] },
+  })
   @IsOptional()
   @IsBoolean()
   pkce?: boolean;
@@ -72,7 +97,7 @@ export class OAuth2ConfigDto {
 
 /** `secrets` of a generic OAuth 2.0 connection. @internal */
 export class OAuth2SecretsDto {
-  @Field({ label: 'Client secret', secret: true })
+  @Field({ label: 'Client secret', help: 'The secret issued with the client id', secret: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)

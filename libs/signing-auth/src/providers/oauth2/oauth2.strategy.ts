@@ -23,6 +23,8 @@ interface OAuth2Config {
   clientAuth?: 'basic' | 'post';
   pkce?: boolean;
   apiBaseUrls?: string[];
+  /** RFC 9207 issuer identifier; see `authorizationIssuer`. */
+  issuer?: string;
 }
 
 /**
@@ -62,6 +64,11 @@ export class OAuth2Strategy extends BaseProviderStrategy {
    */
   tenantCredentialOrigins(scope: CredentialScope): string[] {
     return this.credentialOrigins(scope);
+  }
+
+  /** RFC 9207: the issuer the server names in `iss`, when the admin configured it. */
+  authorizationIssuer(connection: StrategyConnection): string | undefined {
+    return this.config(connection).issuer;
   }
 
   buildAuthorizationUrl(connection: StrategyConnection, params: AuthorizationUrlParams): string {

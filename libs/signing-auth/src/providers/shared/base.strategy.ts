@@ -42,6 +42,11 @@ export abstract class BaseProviderStrategy implements SigningAuthStrategy {
     this.http = new ProviderHttpClient(deps.providerTimeoutMs, deps.network);
   }
 
+  /** Closes the keep-alive sockets this strategy's provider calls hold open (at shutdown). */
+  close(): void {
+    this.http.close();
+  }
+
   abstract validate(input: { config: unknown; secrets: unknown }): ValidatedConnectionInput;
 
   /** The schema built from the DTOs `validate` checks against (labels, help, required fields, examples). */

@@ -26,6 +26,11 @@ export interface ConnectionFieldSchema {
   'x-requiredWhen'?: Record<string, string[]>;
   /** A long value (PEM key): a multi-line input. */
   'x-multiline'?: true;
+  /**
+   * The field applies only while another field holds one of these values (DocuSign's `loginHint`: `grant`
+   * jwt); a form hides it otherwise and does not send it.
+   */
+  'x-shownWhen'?: Record<string, string[]>;
 }
 
 /** The JSON Schema of `config` or `secrets`. @publicApi */
@@ -58,6 +63,8 @@ export interface FieldDescription {
   default?: unknown;
   /** Required when a field of the other part holds one of these values, e.g. `{ 'config.grant': ['jwt'] }`. */
   requiredWhen?: Record<string, string[]>;
+  /** Applies only when a field holds one of these values, e.g. `{ grant: ['jwt'] }` (optional fields). */
+  shownWhen?: Record<string, string[]>;
 }
 
 const DESCRIPTIONS = new WeakMap<object, Map<string, FieldDescription>>();
@@ -133,6 +140,7 @@ export function describePart(dto: Ctor): ConnectionPartSchema {
       field.format = field.format ?? 'password';
     }
     if (text?.multiline) field['x-multiline'] = true;
+    if (text?.shownWhen) field['x-shownWhen'] = text.shownWhen;
     const condition = conditions.get(name);
     if (condition) field['x-requiredWhen'] = condition;
     const optional = own.some((m) => m.type === 'conditionalValidation');

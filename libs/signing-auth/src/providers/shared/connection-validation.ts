@@ -7,7 +7,7 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
-import { jsonShapeProblem } from '../../common/bounded-json.js';
+import { jsonShapeProblem, RESERVED_KEY_MESSAGE, reservedKeyPath } from '../../common/bounded-json.js';
 import { ConnectionValidationError, type FieldProblem } from '../../connections/connection.errors.js';
 import {
   describePart,
@@ -41,6 +41,11 @@ export class ConnectionProblems {
     const shape = jsonShapeProblem(value);
     if (shape) {
       this.add(part, shape);
+      return new dto();
+    }
+    const reserved = reservedKeyPath(value, part);
+    if (reserved) {
+      this.add(reserved, RESERVED_KEY_MESSAGE);
       return new dto();
     }
     this.parts[part] = value;

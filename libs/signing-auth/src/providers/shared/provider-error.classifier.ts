@@ -1,4 +1,5 @@
 import { ProviderFailure } from '../provider.errors.js';
+import { inExampleApp } from '../../common/option-names.js';
 
 /** Who a failure belongs to, and which values must never appear in its message. @internal */
 export interface FailureContext {
@@ -223,10 +224,18 @@ export function parseRateLimitReset(value: string | null | undefined, now: Date)
 
 /** The module option that moves each built-in provider's host (a person's next step when it is unreachable). */
 const HOST_OPTIONS: Record<string, string> = {
-  docusign: 'the hosts.docusignOAuthUrls option (per environment; hosts.docusignOAuthUrl for both)',
-  'formstack-sign': 'the hosts.formstackAuthUrl option (hosts.formstackLegacyAuthUrl for legacy credentials)',
-  signicat: 'the hosts.signicatUrls option (per generation; hosts.signicatUrl for all)',
-  docspring: 'the hosts.docspringApiUrls option (per region; hosts.docspringApiUrl for both)',
+  docusign:
+    'the hosts.docusignOAuthUrls option (per environment) or hosts.docusignOAuthUrl (both)' +
+    inExampleApp('hosts.docusignOAuthUrl'),
+  'formstack-sign':
+    'the hosts.formstackAuthUrl option (hosts.formstackLegacyAuthUrl for legacy credentials)' +
+    inExampleApp('hosts.formstackAuthUrl'),
+  signicat:
+    'the hosts.signicatUrls option (per generation) or hosts.signicatUrl (all)' +
+    inExampleApp('hosts.signicatUrl'),
+  docspring:
+    'the hosts.docspringApiUrls option (per region) or hosts.docspringApiUrl (both)' +
+    inExampleApp('hosts.docspringApiUrl'),
   oauth2: "the connection's config.tokenUrl",
 };
 

@@ -46,7 +46,7 @@ export class SignicatConfigDto {
 
 /** `secrets` of a Signicat connection. @internal */
 export class SignicatSecretsDto {
-  @Field({ label: 'Client secret', secret: true })
+  @Field({ label: 'Client secret', help: 'The secret issued with the client id', secret: true })
   @IsString()
   @IsNotEmpty()
   @MaxLength(512)
