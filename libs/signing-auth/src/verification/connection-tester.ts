@@ -13,7 +13,7 @@ import type { SigningAuthStrategy, StrategyContext } from '../providers/strategy
 import { RefreshLeaseRepository } from '../refresh/refresh-lease.repository.js';
 import { openConnection } from '../refresh/unprocessable-connection.js';
 import { TokenService } from '../tokens/token.service.js';
-import { describe } from './connection-verifier.js';
+import { classifyStrategyError, describe } from './connection-verifier.js';
 import { awaitsVerification } from './unverified-connection.js';
 
 /**
@@ -157,7 +157,7 @@ export class ConnectionTester {
     try {
       return await call(connection, { signal: timeout.signal, now: this.options.clock });
     } catch (error) {
-      const failure = toFailure(error, this.strategies.get(provider), connection);
+      const failure = classifyStrategyError(this.strategies.get(provider), connection, error);
       if (failure.kind === 'needs_reauth') await this.markNeedsReauth(row, describe(failure));
       throw failure;
     } finally {
@@ -189,21 +189,4 @@ function notTestable(row: ConnectionEntity): string | null {
   }
   if (row.status === 'disabled') return `Nothing was sent: ${who} is disabled`;
   return null;
-}
-
-function toFailure(
-  error: unknown,
-  strategy: SigningAuthStrategy,
-  connection: DecryptedConnection,
-): ProviderFailure {
-  if (error instanceof ProviderFailure) return error;
-  try {
-    if (strategy.classifyError) return strategy.classifyError(error, connection);
-  } catch {
-    // a broken classifier must not turn a failure into a crash
-  }
-  return new ProviderFailure(
-    'transient',
-    `unexpected ${(error as Error)?.name ?? 'error'} from the strategy`,
-  );
 }

@@ -49,7 +49,7 @@ export class ConnectionVerifier {
     try {
       grant = await withDeadline(timeoutMs, (signal) => strategy.verify!(connection, { signal, now }));
     } catch (error) {
-      const failure = this.classify(strategy, connection, error);
+      const failure = classifyStrategyError(strategy, connection, error);
       if (failure.kind === 'transient') {
         return { kind: 'unreachable', reason: describe(failure), retryAfterMs: failure.details.retryAfterMs };
       }
@@ -88,23 +88,27 @@ export class ConnectionVerifier {
       return { accountPending: true };
     }
   }
+}
 
-  private classify(
-    strategy: SigningAuthStrategy,
-    connection: StrategyConnection,
-    error: unknown,
-  ): ProviderFailure {
-    if (error instanceof ProviderFailure) return error;
-    try {
-      if (strategy.classifyError) return strategy.classifyError(error, connection);
-    } catch {
-      // a broken classifier must not turn a failure into a crash
-    }
-    return new ProviderFailure(
-      'transient',
-      `unexpected ${(error as Error)?.name ?? 'error'} from the strategy`,
-    );
+/**
+ * The strategy's reading of an error it threw (its `classifyError`), or a transient failure when it has none
+ * or its classifier throws: a broken classifier must not turn a failure into a crash. @internal
+ */
+export function classifyStrategyError(
+  strategy: SigningAuthStrategy,
+  connection: StrategyConnection,
+  error: unknown,
+): ProviderFailure {
+  if (error instanceof ProviderFailure) return error;
+  try {
+    if (strategy.classifyError) return strategy.classifyError(error, connection);
+  } catch {
+    // fall through to the transient failure below
   }
+  return new ProviderFailure(
+    'transient',
+    `unexpected ${(error as Error)?.name ?? 'error'} from the strategy`,
+  );
 }
 
 /** The provider's code and the strategy's secret-free description, bounded. @internal */
