@@ -85,7 +85,7 @@ export function validateAppConfig(env: Record<string, unknown>, needs: AppConfig
   if (production && adminApi && adminTokens?.some((token) => token.length < 32)) {
     throw new AppConfigError(
       'SIGNING_AUTH_ADMIN_TOKENS: every admin token must be at least 32 random characters in production; make one ' +
-        `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+        `with: node -p "require('crypto').randomBytes(32).toString('base64url')"`,
     );
   }
   const sweepCron = str('SIGNING_AUTH_SWEEP_CRON');

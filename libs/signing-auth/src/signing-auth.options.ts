@@ -127,7 +127,7 @@ export interface AdminApiOptions {
   /**
    * Bearer tokens accepted by the default guard. Stored hashed, compared in constant time. Outside
    * development mode each must be at least 32 characters (the app refuses to start otherwise); make one
-   * with `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`.
+   * with `node -p "require('crypto').randomBytes(32).toString('base64url')"`.
    */
   tokens?: string[];
   /** Your own guard class instead of the default token guard (e.g. one that limits an admin to some tenants). */

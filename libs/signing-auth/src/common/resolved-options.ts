@@ -174,7 +174,7 @@ function assertLongAdminTokens(tokens: readonly string[]): void {
     `signing-auth: ${short.length === 1 ? 'an admin token is' : `${short.length} admin tokens are`} shorter than ` +
       `${MIN_ADMIN_TOKEN_LENGTH} characters (admin.tokens / SIGNING_AUTH_ADMIN_TOKENS); outside development mode ` +
       'every admin token must be at least 32 random characters. Make one with ' +
-      `\`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\` ` +
+      `\`node -p "require('crypto').randomBytes(32).toString('base64url')"\` ` +
       '(or `openssl rand -base64 32`).',
   );
 }
