@@ -112,4 +112,17 @@ describe('Signing plan: per-token work is done once per token, and only for that
     expect(res.config.headers.Authorization).toBe('[REDACTED]');
     expect(JSON.stringify({ ...res, config: undefined })).not.toContain(token);
   });
+
+  it('a streamed answer without the size cap: the request reached through `data.req` holds no token', async () => {
+    // With its own maxContentLength of -1, axios hands back node's response itself, whose `req` is the
+    // request: a logger printing `data` must not find the header there, whether or not `request` is read.
+    const res = await firstValueFrom(
+      http.get(`${other.url}/stream`, { signingAuth: acme, responseType: 'stream', maxContentLength: -1 }),
+    );
+    const token = (await t.app.get(TokenService).getAccessToken('acme', 'oauth2')).accessToken;
+    const stream = res.data as NodeJS.ReadableStream & { req?: { _header?: string } };
+    expect(stream.req?._header).toContain('Authorization: [REDACTED]');
+    expect(stream.req?._header).not.toContain(token);
+    stream.resume();
+  });
 });

@@ -21,7 +21,10 @@ export function issuerRefusal(
   }
   if (iss === undefined) return undefined;
   const endpoint = authorizationEndpointOrigin(strategy, connection);
-  return endpoint !== undefined && originOf(iss) === endpoint ? undefined : 'wrong_issuer';
+  // A strategy whose endpoint cannot be learnt (a custom URL builder that checks its inputs) names no
+  // issuer to compare with: RFC 9207 asks a client to check only what it knows, so nothing is refused.
+  if (endpoint === undefined) return undefined;
+  return originOf(iss) === endpoint ? undefined : 'wrong_issuer';
 }
 
 function authorizationEndpointOrigin(

@@ -44,6 +44,13 @@ describe('connect session options and tokens', () => {
     );
   });
 
+  it('accepts an origin written with capitals (scheme and host are case-insensitive), kept lowercase', () => {
+    expect(
+      resolveConnectOptions({ returnUrlOrigins: ['HTTPS://App.Example.com:8443'] }, 'https://a.example', 'p')
+        .returnUrlOrigins,
+    ).toEqual(['https://app.example.com:8443']);
+  });
+
   it('refuses a page URL that is relative or carries a fragment (the token goes there)', () => {
     for (const pageUrl of ['/connect/', 'https://app.example.com/connect/#x', 'javascript:alert(1)']) {
       expect(() => resolveConnectOptions({ pageUrl }, 'https://a.example', 'p')).toThrow(

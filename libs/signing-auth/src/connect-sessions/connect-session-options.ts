@@ -21,7 +21,8 @@ export function resolveConnectOptions(
 ): ResolvedConnectOptions {
   const returnUrlOrigins = (given?.returnUrlOrigins ?? []).map((entry) => {
     const origin = originOf(entry);
-    if (!origin || origin !== String(entry).replace(/\/$/, '')) {
+    // Scheme and host are case-insensitive (`new URL` lowercases them): `https://App.example.com` is an origin.
+    if (!origin || origin !== String(entry).replace(/\/$/, '').toLowerCase()) {
       throw new Error(
         `signing-auth: connect.returnUrlOrigins must list origins such as "https://app.example.com" ` +
           `(scheme, host and optional port; no path): got ${JSON.stringify(String(entry).slice(0, 200))}.`,

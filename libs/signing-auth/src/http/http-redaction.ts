@@ -39,20 +39,22 @@ export function redactAxiosError(error: AxiosError, sent: string): AxiosError {
 
 /**
  * Redacts a successful response before it reaches the caller, at a fraction of what
- * {@link redactExchange} costs, since every signed answer takes this path: `config.headers` at once (the
- * config is an own property that loggers print); the request only when somebody reads it. Making an
- * existing property non-enumerable (`Object.defineProperty`) costs about a microsecond per object, so the
- * caller gets a copy of the response whose `request` lives in a private field behind a getter on the
- * prototype: never an own property, so JSON, `util.inspect`, spreads and loggers that walk own properties
- * do not reach it; and the raw header text is rewritten when the getter is first read, which is the only
- * way left to reach it.
+ * {@link redactExchange} costs, since every signed answer takes this path: `config.headers` and the
+ * request's raw header text at once (with `responseType: 'stream'` the answer's `data` is node's response,
+ * whose `req` leads to that text without passing through `request`, so it cannot wait until someone reads
+ * it). Making an existing property non-enumerable (`Object.defineProperty`) costs about a microsecond per
+ * object, so the caller gets a copy of the response whose `request` lives in a private field behind a
+ * getter on the prototype: never an own property, so JSON, `util.inspect`, spreads and loggers that walk
+ * own properties do not reach it.
  * @internal
  */
 export function redactResponse(response: AxiosResponse, sent: string): AxiosResponse {
   redactConfigHeader(response.config, sent);
   const request = (response as RequestHolder).request as RawRequest | undefined;
   if (request === undefined) return response;
-  const redacted = new SignedResponse(response, request, sent);
+  redactRawHeader(request, sent);
+  redactRawHeader(request?._currentRequest, sent);
+  const redacted = new SignedResponse(response, request);
   // Nothing should keep axios' own object, but if something does, it no longer leads to the request.
   (response as RequestHolder).request = undefined;
   return redacted as unknown as AxiosResponse;
@@ -61,30 +63,21 @@ export function redactResponse(response: AxiosResponse, sent: string): AxiosResp
 /** An axios response with `request` kept out of its own properties (see {@link redactResponse}). */
 class SignedResponse {
   #request: RawRequest | undefined;
-  /** The header value still to be redacted in the request's raw header text ('' once done). */
-  #sent: string;
 
-  constructor(response: AxiosResponse, request: RawRequest | undefined, sent: string) {
+  constructor(response: AxiosResponse, request: RawRequest | undefined) {
     const from = response as unknown as Record<string, unknown>;
     const into = this as unknown as Record<string, unknown>;
     for (const key of Object.keys(from)) if (key !== 'request') into[key] = from[key];
     this.#request = request;
-    this.#sent = sent;
   }
 
   /** The `ClientRequest` (or follow-redirects' wrapper) axios returns, its raw header text redacted. */
   get request(): unknown {
-    if (this.#sent) {
-      redactRawHeader(this.#request, this.#sent);
-      redactRawHeader(this.#request?._currentRequest, this.#sent);
-      this.#sent = '';
-    }
     return this.#request;
   }
 
   set request(value: unknown) {
     this.#request = value as RawRequest | undefined;
-    this.#sent = '';
   }
 }
 

@@ -11,6 +11,7 @@ import { ProviderFailure } from '../providers/provider.errors.js';
 import { StrategyRegistry } from '../providers/strategy-registry.js';
 import type { SigningAuthStrategy, StrategyContext } from '../providers/strategy.interface.js';
 import { RefreshLeaseRepository } from '../refresh/refresh-lease.repository.js';
+import { TokenChangeNotifier } from '../refresh/token-change.notifier.js';
 import { openConnection } from '../refresh/unprocessable-connection.js';
 import { TokenService } from '../tokens/token.service.js';
 import { classifyStrategyError, describe } from './connection-verifier.js';
@@ -66,6 +67,7 @@ export class ConnectionTester {
     private readonly strategies: StrategyRegistry,
     private readonly cipher: ConnectionCipher,
     private readonly events: SigningAuthEventBus,
+    private readonly notifier: TokenChangeNotifier,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
@@ -177,6 +179,8 @@ export class ConnectionTester {
     const version = await this.leases.storeFailure(row, null, failure, now);
     if (version === null) return; // someone refreshed meanwhile: their answer is newer than ours
     const { tenantId, provider } = row;
+    // As the refresh failure handler does: this process's cache must stop serving the token now declared dead.
+    this.notifier.publishLocal(tenantId, provider, version);
     this.events.emit(SigningAuthEvent.ConnectionNeedsReauth, { tenantId, provider, reason });
   }
 }
